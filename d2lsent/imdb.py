@@ -1,0 +1,108 @@
+"""The IMDb review dataset (Maas et al., 2011): reading, token ids, padded arrays."""
+import dataclasses
+import functools
+import os
+import pathlib
+
+import numpy as np
+
+from . import download, text
+from .batching import Minibatches
+
+
+def read_imdb(data_dir, is_train):
+    """Read the reviews and labels (1 = positive, 0 = negative) of one split.
+
+    As in d2l 1.0.3, positive reviews come first and newlines are removed; the
+    files are read in sorted order (the book uses ``os.listdir`` order, which
+    varies between machines).
+    """
+    data, labels = [], []
+    for label in ('pos', 'neg'):
+        folder = pathlib.Path(data_dir, 'train' if is_train else 'test', label)
+        if not folder.is_dir():
+            raise FileNotFoundError(
+                f'{folder} does not exist: {data_dir} is not an unpacked aclImdb '
+                f"folder. Use download.download_extract('aclImdb') to get one.")
+        for name in sorted(os.listdir(folder)):
+            raw = (folder / name).read_bytes()
+            try:
+                review = raw.decode('utf-8').replace('\n', '')
+            except UnicodeDecodeError as e:
+                raise ValueError(f'{folder / name} is not UTF-8 text ({e}); '
+                                 f'the data is corrupt: unpack it again.') from e
+            if not review.strip():
+                raise ValueError(f'{folder / name} is an empty review; the data '
+                                 f'is corrupt: unpack it again.')
+            data.append(review)
+            labels.append(1 if label == 'pos' else 0)
+    return data, labels
+
+
+@dataclasses.dataclass
+class ImdbArrays:
+    """Token ids of both splits, padded to ``num_steps`` with ``vocab['<pad>']``.
+
+    ``*_features``: int32, shape ``(25000, num_steps)``; ``*_labels``: int64,
+    shape ``(25000,)``; ``*_lengths``: the real (unpadded, truncated) length of
+    each review. ``*_tokens`` keep the token lists the arrays were made from.
+    """
+    vocab: text.Vocab
+    train_tokens: list
+    test_tokens: list
+    train_features: np.ndarray
+    train_labels: np.ndarray
+    train_lengths: np.ndarray
+    test_features: np.ndarray
+    test_labels: np.ndarray
+    test_lengths: np.ndarray
+
+
+def _features(vocab, lines, num_steps):
+    ids = [text.truncate_pad(vocab[line], num_steps, vocab['<pad>'])
+           for line in lines]
+    lengths = [min(len(line), num_steps) for line in lines]
+    return np.array(ids, dtype=np.int32), np.array(lengths, dtype=np.int64)
+
+
+def load_imdb(num_steps=500, min_freq=5, data_dir=None):
+    """Read, tokenize and pad both splits; the vocabulary comes from training only.
+
+    This is d2l 1.0.3's ``load_data_imdb`` without the framework: as in the
+    book, the vocabulary reserves no ``'<pad>'`` token, so padding uses the
+    ``'<unk>'`` index. The result is cached in memory (arrays are read-only).
+    """
+    return _load_imdb(num_steps, min_freq,
+                      str(data_dir or download.download_extract('aclImdb')))
+
+
+@functools.lru_cache(maxsize=2)
+def _load_imdb(num_steps, min_freq, data_dir):
+    train_data, test_data = read_imdb(data_dir, True), read_imdb(data_dir, False)
+    train_tokens = text.tokenize(train_data[0])
+    test_tokens = text.tokenize(test_data[0])
+    vocab = text.Vocab(train_tokens, min_freq=min_freq)
+    train_x, train_len = _features(vocab, train_tokens, num_steps)
+    test_x, test_len = _features(vocab, test_tokens, num_steps)
+    arrays = ImdbArrays(vocab, train_tokens, test_tokens,
+                        train_x, np.array(train_data[1]), train_len,
+                        test_x, np.array(test_data[1]), test_len)
+    for a in vars(arrays).values():
+        if isinstance(a, np.ndarray):
+            a.flags.writeable = False
+    return arrays
+
+
+def load_data_imdb(batch_size, num_steps=500, seed=0, convert=np.asarray):
+    """Return ``(train_iter, test_iter, vocab)`` as in the book.
+
+    ``train_iter`` reshuffles every epoch (seeded); ``test_iter`` keeps the
+    file order. Each batch is ``(X, y)`` with ``X`` of shape
+    ``(batch_size, num_steps)``, made framework tensors by ``convert``.
+    """
+    data = load_imdb(num_steps)
+    train_iter = Minibatches((data.train_features, data.train_labels),
+                             batch_size, shuffle=True, seed=seed, convert=convert)
+    test_iter = Minibatches((data.test_features, data.test_labels),
+                            batch_size, convert=convert)
+    return train_iter, test_iter, data.vocab

@@ -1,0 +1,63 @@
+"""Text to token ids: ``tokenize``, ``Vocab`` and ``truncate_pad``, as in d2l 1.0.3."""
+import collections
+import itertools
+
+
+def tokenize(lines, token='word'):
+    """Split each line into word tokens (on whitespace) or characters.
+
+    Like the book, words keep their case and punctuation: ``'Great movie!'``
+    gives ``['Great', 'movie!']``.
+    """
+    if token not in ('word', 'char'):
+        raise ValueError(f"Unknown token type {token!r}: use 'word' or 'char'.")
+    return [line.split() if token == 'word' else list(line) for line in lines]
+
+
+class Vocab:
+    """Vocabulary: maps tokens to indices and back.
+
+    Tokens seen fewer than ``min_freq`` times map to ``'<unk>'``. As in d2l
+    1.0.3, ``idx_to_token`` is sorted alphabetically (so ``'<unk>'`` is not
+    index 0), and ``token_freqs`` lists ``(token, count)`` pairs, most frequent
+    first.
+    """
+
+    def __init__(self, tokens=(), min_freq=0, reserved_tokens=()):
+        tokens = list(tokens)
+        if tokens and isinstance(tokens[0], list):  # flatten a list of lines
+            tokens = itertools.chain.from_iterable(tokens)
+        counter = collections.Counter(tokens)
+        self.token_freqs = sorted(counter.items(), key=lambda x: x[1],
+                                  reverse=True)
+        self.idx_to_token = sorted(set(
+            ['<unk>', *reserved_tokens]
+            + [token for token, freq in self.token_freqs if freq >= min_freq]))
+        self.token_to_idx = {token: idx
+                             for idx, token in enumerate(self.idx_to_token)}
+        self.unk = self.token_to_idx['<unk>']
+
+    def __len__(self):
+        return len(self.idx_to_token)
+
+    def __getitem__(self, tokens):
+        """Index of a token, or a list of indices for a list of tokens."""
+        if not isinstance(tokens, (list, tuple)):
+            return self.token_to_idx.get(tokens, self.unk)
+        if tokens and isinstance(tokens[0], (list, tuple)):  # a list of lines
+            return [self[line] for line in tokens]
+        get, unk = self.token_to_idx.get, self.unk  # fast path: one line
+        return [get(token, unk) for token in tokens]
+
+    def to_tokens(self, indices):
+        """Token of an index, or a list of tokens for a sequence of indices."""
+        if hasattr(indices, '__len__'):
+            return [self.idx_to_token[int(index)] for index in indices]
+        return self.idx_to_token[int(indices)]
+
+
+def truncate_pad(line, num_steps, padding_token):
+    """Cut ``line`` to ``num_steps`` items, or pad it with ``padding_token``."""
+    if len(line) > num_steps:
+        return line[:num_steps]
+    return line + [padding_token] * (num_steps - len(line))

@@ -1,0 +1,84 @@
+import functools
+import http.server
+import io
+import os
+import pathlib
+import tarfile
+import threading
+
+import pytest
+
+from d2lsent import download, imdb
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _real_data_available():
+    return ((download.cache_dir() / 'aclImdb').is_dir()
+            or bool(os.environ.get(download.MIRROR_ENV)))
+
+
+@pytest.fixture(scope='session')
+def imdb_data():
+    """The real IMDb arrays (needs the cache or $D2LSENT_MIRROR, as in CI)."""
+    if not _real_data_available():
+        pytest.fail(f'The IMDb data is neither cached nor mirrored: set '
+                    f'{download.MIRROR_ENV} (make test does, from ../shared/data).')
+    return imdb.load_imdb()
+
+
+@pytest.fixture
+def tmp_cache(tmp_path, monkeypatch):
+    """An empty cache folder and no mirror."""
+    cache = tmp_path / 'cache'
+    monkeypatch.setenv(download.CACHE_ENV, str(cache))
+    monkeypatch.delenv(download.MIRROR_ENV, raising=False)
+    return cache
+
+
+def make_tar(path, files, links=()):
+    """A .tar.gz at ``path`` with ``{name: text}`` files and ``(name, target)`` symlinks."""
+    with tarfile.open(path, 'w:gz') as tar:
+        for name, text in files.items():
+            data = text.encode('utf-8')
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        for name, target in links:
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = tarfile.SYMTYPE, target
+            tar.addfile(info)
+    return path
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    truncate = False
+
+    def log_message(self, *args):
+        pass
+
+    def copyfile(self, source, outputfile):
+        data = source.read()
+        # A truncated download: the header promised all bytes, half arrive.
+        outputfile.write(data[:len(data) // 2] if self.truncate else data)
+
+
+@pytest.fixture
+def http_server(tmp_path):
+    """A local HTTP server on 127.0.0.1 serving ``tmp_path / 'www'``."""
+    root = tmp_path / 'www'
+    root.mkdir()
+
+    def start(truncate=False):
+        handler = type('Handler', (_Handler,), {'truncate': truncate})
+        server = http.server.ThreadingHTTPServer(
+            ('127.0.0.1', 0), functools.partial(handler, directory=str(root)))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return root, f'http://127.0.0.1:{server.server_address[1]}/'
+
+    servers = []
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()

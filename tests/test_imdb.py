@@ -1,0 +1,86 @@
+import collections
+
+import numpy as np
+import pytest
+from d2l import mxnet as d2l
+
+from d2lsent import download, imdb
+
+
+def test_real_counts_vocabulary_and_shapes(imdb_data):
+    d = imdb_data
+    assert len(d.vocab) == 49_346
+    for features, labels, lengths in [
+            (d.train_features, d.train_labels, d.train_lengths),
+            (d.test_features, d.test_labels, d.test_lengths)]:
+        assert features.shape == (25_000, 500) and features.dtype == np.int32
+        assert labels.shape == (25_000,) and labels.dtype == np.int64
+        assert collections.Counter(labels.tolist()) == {1: 12_500, 0: 12_500}
+        assert (labels[:12_500] == 1).all()  # positive reviews first, as in the book
+        assert lengths.max() == 500 and lengths.min() >= 1
+    assert d.vocab['<pad>'] == d.vocab.unk == 3680  # the book reserves no '<pad>'
+    full = np.array([len(tokens) for tokens in d.train_tokens])
+    assert (d.train_lengths == np.minimum(full, 500)).all()
+    assert round(full.mean()) == 234 and np.median(full) == 174
+    assert not d.train_features.flags.writeable
+
+
+def test_matches_d2l_on_real_data(imdb_data):
+    """Reviews, vocabulary and padded ids agree with d2l 1.0.3 (mxnet)."""
+    data_dir = download.download_extract('aclImdb')
+    ours = imdb.read_imdb(data_dir, True)
+    book = d2l.read_imdb(str(data_dir), True)  # os.listdir order
+    assert sorted(zip(*ours)) == sorted(zip(*book))
+    book_vocab = d2l.Vocab(d2l.tokenize(book[0]), min_freq=5)
+    assert imdb_data.vocab.idx_to_token == book_vocab.idx_to_token
+    book_features = np.array([d2l.truncate_pad(book_vocab[line], 500, book_vocab['<pad>'])
+                              for line in imdb_data.train_tokens[:2000]])
+    assert (book_features == imdb_data.train_features[:2000]).all()
+
+
+def test_reading_order_is_sorted_file_names(imdb_data):
+    data_dir = download.download_extract('aclImdb')
+    first = sorted((data_dir / 'test' / 'pos').iterdir())[0]
+    reviews, _ = imdb.read_imdb(data_dir, False)
+    assert reviews[0] == first.read_text(encoding='utf-8').replace('\n', '')
+
+
+def fake_imdb(root, files):
+    for split in ('train', 'test'):
+        for label in ('pos', 'neg'):
+            (root / split / label).mkdir(parents=True)
+    for name, data in files.items():
+        (root / name).write_bytes(data)
+    return root
+
+
+def test_non_ascii_review_is_kept(tmp_path):
+    root = fake_imdb(tmp_path, {'train/pos/1_9.txt': 'Amélie, 東京\nstory'.encode(),
+                                'train/neg/0_2.txt': b'Dull.'})
+    assert imdb.read_imdb(root, True) == (['Amélie, 東京story', 'Dull.'], [1, 0])
+
+
+def test_empty_review_file_is_an_error(tmp_path):
+    root = fake_imdb(tmp_path, {'train/pos/0_9.txt': b'', 'train/neg/0_1.txt': b'Bad.'})
+    with pytest.raises(ValueError, match=r'0_9.txt is an empty review'):
+        imdb.read_imdb(root, True)
+
+
+def test_invalid_utf8_is_an_error(tmp_path):
+    root = fake_imdb(tmp_path, {'train/pos/0_9.txt': b'\xff\xfe bad'})
+    with pytest.raises(ValueError, match=r'0_9.txt is not UTF-8'):
+        imdb.read_imdb(root, True)
+
+
+def test_missing_folder_says_what_to_do(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"download_extract\('aclImdb'\)"):
+        imdb.read_imdb(tmp_path, True)
+
+
+def test_load_data_imdb_batches(imdb_data):
+    train_iter, test_iter, vocab = imdb.load_data_imdb(64)
+    assert vocab is imdb_data.vocab
+    assert len(train_iter) == len(test_iter) == 391
+    X, y = next(iter(test_iter))
+    assert X.shape == (64, 500) and (X == imdb_data.test_features[:64]).all()
+    assert (y == 1).all()

@@ -1,0 +1,49 @@
+import pytest
+from d2l import mxnet as d2l
+
+from d2lsent.text import Vocab, tokenize, truncate_pad
+
+LINES = ['The film was great , great fun .', 'I did not like it .',
+         'Not great , not bad .']
+
+
+def test_tokenize_keeps_case_and_punctuation_like_the_book():
+    lines = ['Great movie!<br /><br />Loved it.', '  two   spaces\tand tab ']
+    assert tokenize(lines) == [['Great', 'movie!<br', '/><br', '/>Loved', 'it.'],
+                               ['two', 'spaces', 'and', 'tab']]
+    assert tokenize(lines) == d2l.tokenize(lines)
+    assert tokenize(['ab'], token='char') == [['a', 'b']]
+
+
+def test_tokenize_rejects_unknown_token_type():
+    with pytest.raises(ValueError, match="'subword'"):
+        tokenize(['a'], token='subword')
+
+
+def test_vocab_matches_d2l():
+    tokens = tokenize(LINES)
+    for min_freq in (0, 2, 3):
+        ours, book = Vocab(tokens, min_freq), d2l.Vocab(tokens, min_freq)
+        assert ours.idx_to_token == book.idx_to_token
+        assert ours.token_to_idx == book.token_to_idx
+        assert ours.token_freqs == book.token_freqs
+        assert ours[tokens] == book[tokens]
+
+
+def test_vocab_lookup_and_back():
+    vocab = Vocab(tokenize(LINES), min_freq=2, reserved_tokens=['<pad>'])
+    assert vocab.idx_to_token == [',', '.', '<pad>', '<unk>', 'great', 'not']
+    assert vocab.unk == 3 and len(vocab) == 6
+    assert vocab['great'] == 4 and vocab['missing'] == vocab.unk
+    assert vocab[['great', 'film']] == [4, 3]
+    assert vocab[[['great'], ['.', ',']]] == [[4], [1, 0]]
+    assert vocab.to_tokens([4, 0]) == ['great', ',']
+    assert vocab.to_tokens(4) == 'great'
+    assert Vocab()['x'] == 0 and len(Vocab()) == 1
+
+
+def test_truncate_pad_matches_d2l():
+    for line in ([1, 2, 3], [], list(range(10))):
+        assert truncate_pad(line, 5, 0) == d2l.truncate_pad(line, 5, 0)
+    assert truncate_pad([1, 2], 4, 9) == [1, 2, 9, 9]
+    assert truncate_pad([1, 2, 3], 2, 9) == [1, 2]
