@@ -1,12 +1,28 @@
-"""Command line: ``python -m d2lsent prepare``.
+"""Command line: ``python -m d2lsent {prepare,train,evaluate,predict}``.
 
-``prepare`` fetches and verifies IMDb, builds the vocabulary and the padded
-arrays, loads the GloVe vectors and reports what it prepared.
+* ``prepare`` fetches and verifies IMDb, builds the vocabulary and the padded
+  arrays, loads the GloVe vectors and reports what it prepared.
+* ``train`` trains the BiRNN and writes a run folder (configuration, metrics per
+  epoch, curves, checkpoint, predictions for example reviews).
+* ``evaluate`` reports the test accuracy of a checkpoint.
+* ``predict`` labels reviews given on the command line or in a file.
 """
 import argparse
+import dataclasses
+import importlib
+import json
+import pathlib
 import sys
+import time
 
-from . import download, glove, imdb
+from . import download, glove, imdb, training
+
+BACKENDS = ['torch']  # the MXNet backend follows (issue 4)
+
+
+def _backend(name):
+    """The backend module, imported on use (so `prepare` needs no framework)."""
+    return importlib.import_module(f'd2lsent.{name}')
 
 
 def prepare(args):
@@ -28,27 +44,132 @@ def prepare(args):
     print(glove.coverage(data.vocab, embedding))
 
 
-def main(argv=None):
+def train(args):
+    import matplotlib
+    matplotlib.use('Agg')
+    from .plot import plot_history
+    config = training.Config(
+        embedding=args.embedding, num_hiddens=args.num_hiddens, num_layers=args.num_layers,
+        batch_size=args.batch_size, num_steps=args.num_steps, num_epochs=args.epochs,
+        lr=args.lr, freeze_embedding=args.freeze_embedding, valid_size=args.valid_size,
+        seed=args.seed, limit=args.limit)
+    backend = _backend(args.backend)
+    out = pathlib.Path(args.out or f'runs/{time.strftime("%Y%m%d-%H%M%S")}-{args.backend}')
+    print(f'backend: {args.backend}, run folder: {out}')
+    print('configuration:', json.dumps(dataclasses.asdict(config)))
+    net, vocab, history = backend.fit(config)
+    for r in history.records:
+        print(f"epoch {r['epoch']}: loss {r['train_loss']:.3f}, train acc "
+              f"{r['train_acc']:.3f}, valid acc {r['valid_acc']:.3f}, test acc "
+              f"{r['test_acc']:.3f}, {r['examples_per_s']:.1f} examples/s")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / 'config.json').write_text(json.dumps(
+        dict(backend=args.backend, **dataclasses.asdict(config)), indent=1))
+    (out / 'metrics.json').write_text(history.to_json())
+    plot_history(history).savefig(out / 'curves.png', dpi=100)
+    backend.save_model(net, vocab, config, out / 'model.npz')
+    predictions = [dict(zip(('text', 'expected', 'label', 'probability'),
+                            (text, expected, *backend.predict_sentiment(net, vocab, text))))
+                   for text, expected in training.EXAMPLE_REVIEWS]
+    (out / 'predictions.json').write_text(json.dumps(predictions, indent=1))
+    for p in predictions:
+        print(f"{p['label']} ({p['probability']:.3f}): {p['text']}")
+    print(f"test accuracy: {history['test_acc'][-1]:.3f}")
+
+
+def evaluate(args):
+    backend = _backend(args.backend)
+    net, vocab, config = backend.load_model(args.checkpoint)
+    config = dataclasses.replace(config, limit=args.limit)
+    *_, test_iter, data_vocab = training.make_splits(config, backend.to_tensor)
+    if data_vocab.idx_to_token != vocab.idx_to_token:
+        raise ValueError(f'{args.checkpoint} was trained with another vocabulary.')
+    print(f'test accuracy: {backend.evaluate_accuracy(net, test_iter):.3f} '
+          f'on {test_iter.num_examples:,} reviews')
+
+
+def predict(args):
+    texts = list(args.text)
+    if args.file:
+        try:
+            texts += [line for line in pathlib.Path(args.file).read_text().splitlines()
+                      if line.strip()]
+        except OSError as e:
+            raise ValueError(f'Cannot read --file {args.file}: {e.strerror}.') from e
+    if not texts or not all(t.strip() for t in texts):
+        raise ValueError('Give a non-empty review as an argument or with --file.')
+    backend = _backend(args.backend)
+    net, vocab, _ = backend.load_model(args.checkpoint)
+    for text in texts:
+        label, prob = backend.predict_sentiment(net, vocab, text)
+        print(f'{label}\t{prob:.3f}\t{text}')
+
+
+def _parser():
     parser = argparse.ArgumentParser(
         prog='python -m d2lsent',
         description='IMDb sentiment classification with GloVe and a BiLSTM.')
     commands = parser.add_subparsers(dest='command', required=True)
-    p = commands.add_parser(
-        'prepare', help='fetch and verify IMDb and GloVe, build the vocabulary',
-        description='Fetch and verify IMDb (cache, then $D2LSENT_MIRROR, then the '
-                    'network), build the vocabulary and the padded arrays, load '
-                    'the word vectors and report their coverage.')
-    p.add_argument('--num-steps', type=int, default=500,
-                   help='tokens per review after truncation/padding (default 500)')
+
+    def command(name, run, help, description):
+        p = commands.add_parser(name, help=help, description=description)
+        p.set_defaults(run=run)
+        return p
+
+    def backend_option(p):
+        p.add_argument('--backend', choices=BACKENDS, default='torch',
+                       help='deep learning framework (default torch)')
+
+    p = command('prepare', prepare, 'fetch and verify IMDb and GloVe, build the vocabulary',
+                'Fetch and verify IMDb (cache, then $D2LSENT_MIRROR, then the network), '
+                'build the vocabulary and the padded arrays, load the word vectors and '
+                'report their coverage.')
     p.add_argument('--min-freq', type=int, default=5,
                    help='minimum count of a token in the vocabulary (default 5)')
-    p.add_argument('--embedding', default=glove.PACKAGED,
-                   help=f'word vectors: {glove.PACKAGED} (offline, default), '
-                        'glove.6b.50d, glove.6b.100d, or a GloVe .txt path')
-    p.set_defaults(run=prepare)
+    t = command('train', train, 'train the BiRNN and write a run folder',
+                'Train the BiRNN (GloVe embedding, 2-layer bidirectional LSTM) and write '
+                'config.json, metrics.json, curves.png, model.npz and predictions.json '
+                'to the run folder.')
+    backend_option(t)
+    t.add_argument('--out', help='run folder (default runs/DATE-TIME-BACKEND)')
+    t.add_argument('--epochs', type=int, default=5, help='epochs (default 5)')
+    t.add_argument('--lr', type=float, default=0.01, help='Adam learning rate (default 0.01)')
+    t.add_argument('--batch-size', type=int, default=64, help='minibatch size (default 64)')
+    t.add_argument('--num-hiddens', type=int, default=100, help='LSTM units (default 100)')
+    t.add_argument('--num-layers', type=int, default=2, help='LSTM layers (default 2)')
+    t.add_argument('--freeze-embedding', action='store_true',
+                   help="keep the GloVe vectors fixed (the book's choice); default: fine-tune")
+    t.add_argument('--valid-size', type=int, default=2500,
+                   help='training reviews held out for validation (default 2500)')
+    t.add_argument('--seed', type=int, default=0, help='random seed (default 0)')
+    t.add_argument('--limit', type=int, default=0,
+                   help='use only this many training and test reviews, half of each '
+                        'class (smoke runs; default 0 = all 25,000)')
+    for p in (p, t):
+        p.add_argument('--num-steps', type=int, default=500,
+                       help='tokens per review after truncation/padding (default 500)')
+        p.add_argument('--embedding', default=glove.PACKAGED,
+                       help=f'word vectors: {glove.PACKAGED} (offline, default), '
+                            'glove.6b.50d, glove.6b.100d, or a GloVe .txt path')
+    e = command('evaluate', evaluate, 'test accuracy of a checkpoint',
+                'Report the accuracy of a saved model on the IMDb test reviews.')
+    e.add_argument('checkpoint', help='model.npz of a run folder')
+    e.add_argument('--limit', type=int, default=0, help='evaluate on this many test reviews')
+    backend_option(e)
+    p = command('predict', predict, 'label reviews with a checkpoint',
+                'Print label, probability and text for each review.')
+    p.add_argument('checkpoint', help='model.npz of a run folder')
+    p.add_argument('text', nargs='*', help='reviews (quote each one)')
+    p.add_argument('--file', help='a text file with one review per line')
+    backend_option(p)
+    return parser
+
+
+def main(argv=None):
+    parser = _parser()
     args = parser.parse_args(argv)
-    for name in ('num_steps', 'min_freq'):
-        if getattr(args, name) < 1:
+    for name in ('num_steps', 'min_freq', 'epochs', 'batch_size'):
+        if getattr(args, name, 1) < 1:
             parser.error(f'--{name.replace("_", "-")} must be at least 1, '
                          f'got {getattr(args, name)}')
     try:

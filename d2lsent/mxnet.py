@@ -14,10 +14,10 @@ from .text import Vocab, tokenize, truncate_pad
 npx.set_np()
 
 __all__ = ['Minibatches', 'TokenEmbedding', 'Vocab', 'coverage', 'load_array',
-           'load_data_imdb', 'read_imdb', 'tokenize', 'truncate_pad']
+           'load_data_imdb', 'read_imdb', 'to_tensor', 'tokenize', 'truncate_pad']
 
 
-def to_ndarray(array):
+def to_tensor(array):
     """A numpy array as an MXNet ndarray of the same dtype (token ids stay integers)."""
     return np.array(array, dtype=array.dtype)
 
@@ -25,9 +25,9 @@ def to_ndarray(array):
 def load_array(data_arrays, batch_size, is_train=True, seed=0):
     """Minibatches of MXNet ndarrays over numpy arrays, reshuffled per epoch if training."""
     return Minibatches(data_arrays, batch_size, shuffle=is_train, seed=seed,
-                       convert=to_ndarray)
+                       convert=to_tensor)
 
 
 def load_data_imdb(batch_size, num_steps=500, seed=0):
     """``(train_iter, test_iter, vocab)``; batches are ``(X, y)``, X int32 ``(batch, num_steps)``."""
-    return imdb.load_data_imdb(batch_size, num_steps, seed, convert=to_ndarray)
+    return imdb.load_data_imdb(batch_size, num_steps, seed, convert=to_tensor)

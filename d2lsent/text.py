@@ -37,6 +37,16 @@ class Vocab:
                              for idx, token in enumerate(self.idx_to_token)}
         self.unk = self.token_to_idx['<unk>']
 
+    @classmethod
+    def from_idx_to_token(cls, idx_to_token):
+        """The vocabulary with exactly these tokens, in this order (token_freqs empty)."""
+        vocab = cls.__new__(cls)
+        vocab.token_freqs = []
+        vocab.idx_to_token = list(idx_to_token)
+        vocab.token_to_idx = {t: i for i, t in enumerate(vocab.idx_to_token)}
+        vocab.unk = vocab.token_to_idx['<unk>']
+        return vocab
+
     def __len__(self):
         return len(self.idx_to_token)
 

@@ -1,9 +1,68 @@
+import json
 import subprocess
 import sys
 
 import pytest
 
 from d2lsent.__main__ import main
+from d2lsent.training import EXAMPLE_REVIEWS
+
+
+@pytest.fixture(scope='module')
+def run_folder(tmp_path_factory, imdb_data):
+    """A small model trained by the command line (2,000 reviews, 100 steps, 3 epochs)."""
+    out = tmp_path_factory.mktemp('run')
+    assert main(['train', '--limit', '2000', '--num-steps', '100', '--epochs', '3',
+                 '--valid-size', '200', '--out', str(out)]) == 0
+    return out
+
+
+def test_train_writes_the_run_folder(run_folder):
+    assert sorted(p.name for p in run_folder.iterdir()) == [
+        'config.json', 'curves.png', 'metrics.json', 'model.npz', 'predictions.json']
+    metrics = json.loads((run_folder / 'metrics.json').read_text())
+    assert [m['epoch'] for m in metrics] == [1, 2, 3]
+    assert metrics[-1]['train_acc'] > 0.8 and metrics[-1]['test_acc'] > 0.55
+    config = json.loads((run_folder / 'config.json').read_text())
+    assert config['backend'] == 'torch' and config['embedding'] == 'glove.6b.50d-packaged'
+
+
+def test_clearly_positive_and_negative_reviews_differ(run_folder):
+    """The final check: catches swapped labels or a scrambled order."""
+    predictions = json.loads((run_folder / 'predictions.json').read_text())
+    assert [p['label'] for p in predictions] == [label for _, label in EXAMPLE_REVIEWS]
+
+
+def test_reloaded_model_predicts_the_same_in_a_new_process(run_folder):
+    texts = [text for text, _ in EXAMPLE_REVIEWS]
+    out = subprocess.run([sys.executable, '-m', 'd2lsent', 'predict',
+                          str(run_folder / 'model.npz'), *texts],
+                         capture_output=True, text=True, check=True).stdout
+    saved = json.loads((run_folder / 'predictions.json').read_text())
+    lines = [line.split('\t') for line in out.splitlines()]
+    assert [(l[0], float(l[1])) for l in lines] == \
+        [(p['label'], round(p['probability'], 3)) for p in saved]
+
+
+def test_evaluate_reports_the_test_accuracy(run_folder, capsys):
+    assert main(['evaluate', str(run_folder / 'model.npz'), '--limit', '2000']) == 0
+    metrics = json.loads((run_folder / 'metrics.json').read_text())
+    assert f"test accuracy: {metrics[-1]['test_acc']:.3f} on 2,000 reviews" in \
+        capsys.readouterr().out
+
+
+def test_predict_bad_inputs(run_folder, tmp_path, capsys):
+    assert main(['predict', str(run_folder / 'model.npz'), '  ']) == 1
+    assert 'non-empty review' in capsys.readouterr().err
+    assert main(['predict', str(tmp_path / 'none.npz'), 'good']) == 1
+    assert 'No checkpoint at' in capsys.readouterr().err
+    assert main(['predict', str(run_folder / 'model.npz'), '--file',
+                 str(tmp_path / 'none.txt')]) == 1
+    assert 'Cannot read --file' in capsys.readouterr().err
+    reviews = tmp_path / 'reviews.txt'
+    reviews.write_text('a wonderful film\n\nawful\n')
+    assert main(['predict', str(run_folder / 'model.npz'), '--file', str(reviews)]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2
 
 
 def test_prepare_reports_the_data(imdb_data, capsys):
@@ -23,6 +82,10 @@ def test_bad_values_exit_non_zero(capsys):
     with pytest.raises(SystemExit) as e:
         main(['frobnicate'])
     assert e.value.code == 2
+    with pytest.raises(SystemExit) as e:
+        main(['train', '--backend', 'tensorflow'])
+    assert e.value.code == 2
+    assert "invalid choice: 'tensorflow'" in capsys.readouterr().err
 
 
 def test_missing_data_is_a_clear_error(tmp_cache, capsys):

@@ -1,6 +1,9 @@
+import numpy as np
+import pytest
 import torch
 
 from d2lsent import torch as d2l
+from d2lsent.training import Config
 
 
 def test_load_data_imdb_gives_torch_batches(imdb_data):
@@ -23,7 +26,74 @@ def test_load_array_shuffles_with_seed():
         list(range(10))
 
 
-def test_same_public_names_as_mxnet_backend():
+def test_mxnet_backend_names_are_a_subset():
+    """The data names are shared now; the MXNet model follows (issue 4)."""
     from d2lsent import mxnet
-    assert d2l.__all__ == mxnet.__all__
-    assert all(hasattr(d2l, name) and hasattr(mxnet, name) for name in d2l.__all__)
+    assert set(mxnet.__all__) <= set(d2l.__all__)
+    assert all(hasattr(d2l, name) for name in d2l.__all__)
+
+
+def test_parameter_count_and_output_shape():
+    net = d2l.BiRNN(vocab_size=49_346, embed_size=100, num_hiddens=100, num_layers=2)
+    # embedding 49,346 x 100; per LSTM layer and direction 4h x (input + h) + 2 x 4h
+    # biases; decoder 4h x 2 + 2.
+    expected = 49_346 * 100 + 2 * (400 * 200 + 800) + 2 * (400 * 300 + 800) + 802
+    assert sum(p.numel() for p in net.parameters()) == expected == 5_338_602
+    assert net(torch.zeros((3, 7), dtype=torch.int32)).shape == (3, 2)
+
+
+@pytest.fixture(scope='module')
+def embedding():
+    return d2l.TokenEmbedding()
+
+
+def test_build_model_copies_glove_and_freezes_on_request(imdb_data, embedding):
+    vocab = imdb_data.vocab
+    net = d2l.build_model(vocab, embedding, Config())
+    rows = net.embedding.weight.detach().numpy()
+    assert rows.shape == (49_346, 50)
+    assert (rows[vocab['movie']] == embedding[['movie']][0]).all()
+    assert net.embedding.weight.requires_grad
+    frozen = d2l.build_model(vocab, embedding, Config(freeze_embedding=True))
+    assert not frozen.embedding.weight.requires_grad
+    # Same seed, same initial LSTM and decoder weights.
+    assert torch.equal(net.decoder.weight, frozen.decoder.weight)
+
+
+def test_same_seed_same_metrics(imdb_data):
+    config = Config(limit=256, num_epochs=1, num_steps=40, valid_size=64, batch_size=32)
+    runs = [d2l.fit(config)[2] for _ in range(2)]
+    for key in ('train_loss', 'train_acc', 'valid_acc', 'test_acc'):
+        assert runs[0][key] == runs[1][key]
+
+
+def test_save_and_load(tmp_path, imdb_data, embedding):
+    vocab = imdb_data.vocab
+    net = d2l.build_model(vocab, embedding, Config(num_hiddens=8, num_layers=1))
+    path = d2l.save_model(net, vocab, Config(num_hiddens=8, num_layers=1),
+                          tmp_path / 'model.npz')
+    loaded, vocab2, config = d2l.load_model(path, vocab)
+    X = torch.tensor(imdb_data.test_features[:4, :30])
+    assert torch.equal(net(X), loaded(X))
+    assert config.num_hiddens == 8 and vocab2.idx_to_token == vocab.idx_to_token
+    other = d2l.Vocab([['a', 'b']])
+    with pytest.raises(ValueError, match='another vocabulary'):
+        d2l.load_model(path, other)
+
+
+def test_load_with_mismatched_shapes(tmp_path, imdb_data, embedding):
+    vocab = imdb_data.vocab
+    net = d2l.build_model(vocab, embedding, Config(num_hiddens=8, num_layers=1))
+    # Saved with the wrong configuration: the LSTM weights do not fit 16 units.
+    path = d2l.save_model(net, vocab, Config(num_hiddens=16, num_layers=1),
+                          tmp_path / 'model.npz')
+    with pytest.raises(ValueError, match=r'encoder.weight_ih_l0 has shape \(32, 50\)'):
+        d2l.load_model(path)
+
+
+def test_predict_sentiment_rejects_empty_text(imdb_data):
+    net = d2l.BiRNN(len(imdb_data.vocab), 4, 4, 1)
+    with pytest.raises(ValueError, match='empty'):
+        d2l.predict_sentiment(net, imdb_data.vocab, '   ')
+    label, prob = d2l.predict_sentiment(net, imdb_data.vocab, 'a fine film')
+    assert label in ('positive', 'negative') and 0.5 <= prob <= 1

@@ -1,0 +1,66 @@
+"""Checkpoints that any backend can read: weights, vocabulary and configuration together.
+
+One ``.npz`` file holds every parameter as a numpy array under the PyTorch
+parameter names, plus the vocabulary and the configuration as JSON. It is
+written to a temporary file and renamed, so a crash never leaves half a file.
+"""
+import dataclasses
+import json
+import os
+import pathlib
+import tempfile
+
+import numpy as np
+
+from .text import Vocab
+from .training import Config
+
+FORMAT = 'd2lsent-checkpoint-1'
+
+
+def save(path, params, vocab, config, **meta):
+    """Write ``params`` (name -> numpy array), ``vocab`` and ``config`` to ``path``."""
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = dict(format=FORMAT, config=dataclasses.asdict(config),
+                  idx_to_token=vocab.idx_to_token, **meta)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.npz')
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            np.savez(f, __header__=np.array(json.dumps(header)),
+                     **{f'param:{k}': v for k, v in params.items()})
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def load(path):
+    """``(params, vocab, config, header)`` from a checkpoint written by ``save``."""
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f'No checkpoint at {path}: give the model.npz '
+                                f'of a run folder (python -m d2lsent train writes one).')
+    try:
+        with np.load(path) as f:
+            header = json.loads(str(f['__header__']))
+            params = {k[len('param:'):]: f[k] for k in f.files if k.startswith('param:')}
+    except (ValueError, KeyError, OSError) as e:
+        raise ValueError(f'{path} is not a d2lsent checkpoint ({e}).') from e
+    if header.get('format') != FORMAT:
+        raise ValueError(f'{path} has format {header.get("format")!r}, expected {FORMAT!r}.')
+    return params, Vocab.from_idx_to_token(header['idx_to_token']), \
+        Config(**header['config']), header
+
+
+def check_shapes(params, expected, path):
+    """Raise a clear error unless ``params`` has exactly the ``expected`` shapes."""
+    if set(params) != set(expected):
+        raise ValueError(f'{path}: parameters {sorted(set(params) ^ set(expected))} '
+                         f'do not match the model.')
+    for name, shape in expected.items():
+        if tuple(params[name].shape) != tuple(shape):
+            raise ValueError(f'{path}: parameter {name} has shape {params[name].shape}, '
+                             f'the model expects {tuple(shape)} (vocabulary or '
+                             f'configuration differ).')

@@ -1,0 +1,123 @@
+"""Framework-neutral pieces of training: configuration, data splits, metrics, history."""
+import dataclasses
+import json
+import time
+
+import numpy as np
+
+from . import imdb
+from .batching import Minibatches
+
+
+# The final check of a trained model: these must be classified as labelled.
+EXAMPLE_REVIEWS = [
+    ('this movie is great , a wonderful and excellent film . i loved it', 'positive'),
+    ('a brilliant , moving story with superb acting', 'positive'),
+    ('this movie is terrible , an awful and boring film . i hated it', 'negative'),
+    ('the worst film i have ever seen , a complete waste of time', 'negative'),
+]
+
+
+@dataclasses.dataclass
+class Config:
+    """Settings of one run; the defaults are the book's recipe.
+
+    ``embed_size`` follows the word vectors (50 for the packaged GloVe 6B-50d).
+    ``valid_size`` reviews are held out of the 25,000 training reviews (seeded)
+    to watch generalisation without touching the test set. ``limit`` keeps only
+    that many training and test reviews (smoke-sized runs for tests and CI).
+    """
+    embedding: str = 'glove.6b.50d-packaged'
+    num_hiddens: int = 100
+    num_layers: int = 2
+    batch_size: int = 64
+    num_steps: int = 500
+    num_epochs: int = 5
+    lr: float = 0.01
+    freeze_embedding: bool = False
+    valid_size: int = 2500
+    seed: int = 0
+    limit: int = 0
+
+    def __post_init__(self):
+        for name in ('num_hiddens', 'num_layers', 'batch_size', 'num_steps',
+                     'num_epochs'):
+            if getattr(self, name) < 1:
+                raise ValueError(f'{name} must be at least 1, got {getattr(self, name)}.')
+        if not self.lr > 0:
+            raise ValueError(f'lr must be positive, got {self.lr}.')
+
+
+def _subset(n, limit, rng):
+    """Indices of ``limit`` examples drawn evenly from both classes (all if 0)."""
+    if not limit or limit >= n:
+        return np.arange(n)
+    # Positive reviews come first in the arrays: take half from each half.
+    half = n // 2
+    return np.sort(np.concatenate([rng.choice(half, limit // 2, replace=False),
+                                   half + rng.choice(half, limit - limit // 2,
+                                                     replace=False)]))
+
+
+def make_splits(config, convert=np.asarray):
+    """``(train_iter, valid_iter, test_iter, vocab)`` for ``config``.
+
+    The validation reviews are a seeded random part of the training reviews;
+    the vocabulary is the book's (built from all 25,000 training reviews).
+    """
+    data = imdb.load_imdb(config.num_steps)
+    rng = np.random.default_rng(config.seed)
+    train_idx = _subset(len(data.train_labels), config.limit, rng)
+    test_idx = _subset(len(data.test_labels), config.limit, rng)
+    valid_size = min(config.valid_size, len(train_idx) // 5)
+    train_idx = rng.permutation(train_idx)
+    valid_idx, train_idx = np.sort(train_idx[:valid_size]), np.sort(train_idx[valid_size:])
+
+    def batches(features, labels, idx, shuffle):
+        return Minibatches((features[idx], labels[idx]), config.batch_size,
+                           shuffle=shuffle, seed=config.seed, convert=convert)
+    return (batches(data.train_features, data.train_labels, train_idx, True),
+            batches(data.train_features, data.train_labels, valid_idx, False),
+            batches(data.test_features, data.test_labels, test_idx, False),
+            data.vocab)
+
+
+class Accumulator:
+    """Sums over ``n`` variables, as in the book."""
+
+    def __init__(self, n):
+        self.data = [0.0] * n
+
+    def add(self, *args):
+        self.data = [a + float(b) for a, b in zip(self.data, args)]
+
+    def __getitem__(self, idx):
+        return self.data[idx]
+
+
+@dataclasses.dataclass
+class History:
+    """Per-epoch metrics of a run; accuracies are counted per example."""
+    records: list = dataclasses.field(default_factory=list)
+
+    def add(self, **metrics):
+        self.records.append(metrics)
+
+    def __getitem__(self, key):
+        return [r[key] for r in self.records]
+
+    def to_json(self):
+        return json.dumps(self.records, indent=1)
+
+
+class Timer:
+    """Seconds since construction or the last ``start``."""
+
+    def __init__(self):
+        self.start()
+
+    def start(self):
+        self.t0 = time.perf_counter()
+
+    def stop(self):
+        return time.perf_counter() - self.t0

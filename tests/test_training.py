@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+
+from d2lsent import training
+from d2lsent.training import Config
+
+
+def test_config_defaults_are_the_books_recipe():
+    c = Config()
+    assert (c.num_hiddens, c.num_layers, c.batch_size, c.num_steps, c.num_epochs) == \
+        (100, 2, 64, 500, 5)
+    assert not c.freeze_embedding
+
+
+@pytest.mark.parametrize('field, value', [('batch_size', 0), ('num_epochs', -1), ('lr', 0)])
+def test_config_rejects_bad_values(field, value):
+    with pytest.raises(ValueError, match=f'{field} must be'):
+        Config(**{field: value})
+
+
+def test_splits_are_disjoint_seeded_and_balanced(imdb_data):
+    config = Config(limit=1000, valid_size=100, batch_size=50, seed=1)
+    train_iter, valid_iter, test_iter, vocab = training.make_splits(config)
+    assert (train_iter.num_examples, valid_iter.num_examples, test_iter.num_examples) == \
+        (900, 100, 1000)
+    assert vocab is imdb_data.vocab
+    rows = lambda it: {tuple(x[:20]) for X, _ in it for x in X}
+    assert not rows(train_iter) & rows(valid_iter)
+    assert np.concatenate([y for _, y in test_iter]).sum() == 500
+    again = training.make_splits(config)[1]
+    assert rows(again) == rows(valid_iter)
+
+
+def test_full_split_sizes(imdb_data):
+    train_iter, valid_iter, test_iter, _ = training.make_splits(Config())
+    assert (train_iter.num_examples, valid_iter.num_examples, test_iter.num_examples) == \
+        (22_500, 2_500, 25_000)
+
+
+def test_history_and_accumulator():
+    acc = training.Accumulator(2)
+    acc.add(1, 2)
+    acc.add(3, 4)
+    assert (acc[0], acc[1]) == (4, 6)
+    h = training.History()
+    h.add(epoch=1, test_acc=0.5)
+    h.add(epoch=2, test_acc=0.75)
+    assert h['test_acc'] == [0.5, 0.75]
+    assert '"epoch": 2' in h.to_json()
