@@ -14,6 +14,7 @@ Environment variables:
 """
 import dataclasses
 import hashlib
+import http.client
 import os
 import pathlib
 import shutil
@@ -180,7 +181,7 @@ def download(resource):
         return mirrored
     try:
         _download_to(resource.url, cached, resource.sha1)
-    except (urllib.error.URLError, OSError) as e:
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as e:
         if os.environ.get(MIRROR_ENV):
             where = (f'and {MIRROR_ENV}={os.environ[MIRROR_ENV]} holds none '
                      f'of {", ".join(resource.mirror_names)}')
