@@ -15,7 +15,7 @@ import pathlib
 import sys
 import time
 
-from . import download, glove, imdb, training
+from . import checkpoint, download, glove, imdb, training
 
 BACKENDS = ['torch']  # the MXNet backend follows (issue 4)
 
@@ -82,8 +82,7 @@ def evaluate(args):
     net, vocab, config = backend.load_model(args.checkpoint)
     config = dataclasses.replace(config, limit=args.limit)
     *_, test_iter, data_vocab = training.make_splits(config, backend.to_tensor)
-    if data_vocab.idx_to_token != vocab.idx_to_token:
-        raise ValueError(f'{args.checkpoint} was trained with another vocabulary.')
+    checkpoint.check_vocab(vocab, data_vocab, args.checkpoint)
     print(f'test accuracy: {backend.evaluate_accuracy(net, test_iter):.3f} '
           f'on {test_iter.num_examples:,} reviews')
 

@@ -54,6 +54,13 @@ def load(path):
         Config(**header['config']), header
 
 
+def check_vocab(saved, vocab, path):
+    """Raise a clear error unless the checkpoint's vocabulary ``saved`` is ``vocab``."""
+    if saved.idx_to_token != vocab.idx_to_token:
+        raise ValueError(f'{path} was trained with another vocabulary '
+                         f'({len(saved)} tokens, this one has {len(vocab)}).')
+
+
 def check_shapes(params, expected, path):
     """Raise a clear error unless ``params`` has exactly the ``expected`` shapes."""
     if set(params) != set(expected):

@@ -170,9 +170,8 @@ def save_model(net, vocab, config, path, **meta):
 def load_model(path, vocab=None):
     """``(net, vocab, config)`` from ``path``; with ``vocab``, check it is the same."""
     params, saved_vocab, config = checkpoint.load(path)[:3]
-    if vocab is not None and vocab.idx_to_token != saved_vocab.idx_to_token:
-        raise ValueError(f'{path} was trained with another vocabulary '
-                         f'({len(saved_vocab)} tokens, this one has {len(vocab)}).')
+    if vocab is not None:
+        checkpoint.check_vocab(saved_vocab, vocab, path)
     embed_size = params['embedding.weight'].shape[1]
     net = BiRNN(len(saved_vocab), embed_size, config.num_hiddens, config.num_layers)
     checkpoint.check_shapes(params, {k: v.shape for k, v in net.state_dict().items()}, path)

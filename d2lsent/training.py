@@ -62,8 +62,9 @@ def _subset(n, limit, rng):
 def make_splits(config, convert=np.asarray):
     """``(train_iter, valid_iter, test_iter, vocab)`` for ``config``.
 
-    The validation reviews are a seeded random part of the training reviews;
-    the vocabulary is the book's (built from all 25,000 training reviews).
+    The validation reviews are a seeded random part of the training reviews
+    (``config.valid_size``, at most a fifth of them); the vocabulary is the
+    book's (built from all 25,000 training reviews).
     """
     data = imdb.load_imdb(config.num_steps)
     rng = np.random.default_rng(config.seed)
