@@ -1,4 +1,4 @@
-"""Figures: the training curves of a run."""
+"""Figures: the training curves of a run, drawn at the end or live in a notebook."""
 from matplotlib import pyplot as plt
 
 
@@ -15,3 +15,23 @@ def plot_history(history, figsize=(7, 3)):
     ax_acc.legend()
     fig.tight_layout()
     return fig
+
+
+class Animator:
+    """Redraws the training curves after every epoch in a notebook, like the book's.
+
+    A backend's ``train(..., animator=Animator(num_epochs))`` calls ``add`` with
+    the ``History`` so far; the figure is replaced in place.
+    """
+
+    def __init__(self, num_epochs, figsize=(7, 3)):
+        self.num_epochs, self.figsize = num_epochs, figsize
+
+    def add(self, history):
+        from IPython import display
+        fig = plot_history(history, self.figsize)
+        for ax in fig.axes:
+            ax.set_xlim(0.5, self.num_epochs + 0.5)
+        display.display(fig)
+        display.clear_output(wait=True)
+        plt.close(fig)

@@ -4,6 +4,7 @@ Everything framework-neutral (data, vocabulary, GloVe) lives in the other
 modules of ``d2lsent`` and is re-exported here, so one import line serves a
 notebook, as with ``from d2l import torch as d2l``.
 """
+import numpy as np
 import torch
 from torch import nn
 from tqdm import tqdm
@@ -92,23 +93,27 @@ def evaluate_accuracy(net, data_iter, device=None):
     return metric[0] / metric[1]
 
 
-def train(net, train_iter, valid_iter, test_iter, config, devices=None):
+def train(net, train_iter, valid_iter, test_iter, config, devices=None, animator=None):
     """Adam + cross-entropy for ``config.num_epochs``; returns a ``History``.
 
     Per epoch: training loss and accuracy, validation and test accuracy,
-    examples per second; a progress bar per epoch.
+    examples per second; a progress bar per epoch, and live curves when given
+    an ``animator`` (``plot.Animator``, for notebooks).
     """
     # Denormal floats in the backward pass through long sequences slow a CPU
     # several-fold; flush them to zero while training, and restore the mode after.
+    # numpy computes its float limits once; do it before subnormals are flushed,
+    # or it warns that the smallest subnormal is zero (matplotlib asks for them).
+    np.finfo(np.float32), np.finfo(np.float64)
     flushing = torch.set_flush_denormal(True)
     try:
-        return _train(net, train_iter, valid_iter, test_iter, config, devices)
+        return _train(net, train_iter, valid_iter, test_iter, config, devices, animator)
     finally:
         if flushing:
             torch.set_flush_denormal(False)
 
 
-def _train(net, train_iter, valid_iter, test_iter, config, devices):
+def _train(net, train_iter, valid_iter, test_iter, config, devices, animator):
     devices = devices or try_all_gpus()
     model = nn.DataParallel(net, devices) if len(devices) > 1 else net
     model.to(devices[0])
@@ -120,7 +125,7 @@ def _train(net, train_iter, valid_iter, test_iter, config, devices):
         model.train()
         metric, timer = Accumulator(3), Timer()  # loss sum, correct, examples
         bar = tqdm(train_iter, desc=f'epoch {epoch + 1}/{config.num_epochs}',
-                   unit='batch', leave=False)
+                   unit='batch', leave=False, mininterval=5)
         for X, y in bar:
             X, y = X.to(devices[0]), y.to(devices[0])
             y_hat = model(X)
@@ -136,6 +141,8 @@ def _train(net, train_iter, valid_iter, test_iter, config, devices):
                     valid_acc=evaluate_accuracy(model, valid_iter, devices[0]),
                     test_acc=evaluate_accuracy(model, test_iter, devices[0]),
                     examples_per_s=metric[2] / seconds, train_seconds=seconds)
+        if animator is not None:
+            animator.add(history)
     return history
 
 

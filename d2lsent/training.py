@@ -1,6 +1,8 @@
 """Framework-neutral pieces of training: configuration, data splits, metrics, history."""
 import dataclasses
 import json
+import os
+import platform
 import time
 
 import numpy as np
@@ -122,3 +124,16 @@ class Timer:
 
     def stop(self):
         return time.perf_counter() - self.t0
+
+
+def describe_machine():
+    """Where a run happens: CPU model and count, OS, Python, date (for stored outputs)."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as f:
+            cpu = next(line.split(':', 1)[1].strip() for line in f
+                       if line.startswith('model name'))
+    except (OSError, StopIteration):
+        pass
+    return (f'{os.cpu_count()} x {cpu}, {platform.system()}, Python '
+            f'{platform.python_version()}, {time.strftime("%Y-%m-%d")}')

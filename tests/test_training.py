@@ -47,3 +47,21 @@ def test_history_and_accumulator():
     h.add(epoch=2, test_acc=0.75)
     assert h['test_acc'] == [0.5, 0.75]
     assert '"epoch": 2' in h.to_json()
+
+
+def test_plot_history_draws_loss_and_accuracies():
+    from d2lsent.plot import plot_history
+    h = training.History()
+    for epoch in (1, 2):
+        h.add(epoch=epoch, train_loss=0.7 / epoch, train_acc=0.6, valid_acc=0.55, test_acc=0.5)
+    fig = plot_history(h)
+    loss_ax, acc_ax = fig.axes
+    assert len(loss_ax.lines) == 1 and len(acc_ax.lines) == 3
+    assert list(acc_ax.lines[2].get_ydata()) == [0.5, 0.5]
+
+
+def test_describe_machine_names_cpus_and_date():
+    import os
+    import time
+    text = training.describe_machine()
+    assert text.startswith(f'{os.cpu_count()} x ') and time.strftime('%Y-%m-%d') in text
