@@ -6,6 +6,7 @@
   epoch, curves, checkpoint, predictions for example reviews).
 * ``evaluate`` reports the test accuracy of a checkpoint.
 * ``predict`` labels reviews given on the command line or in a file.
+* ``bench`` times training minibatches of the book's and the fast recipe.
 """
 import argparse
 import dataclasses
@@ -17,7 +18,7 @@ import time
 
 from . import checkpoint, download, glove, imdb, training
 
-BACKENDS = ['torch']  # the MXNet backend follows (issue 4)
+BACKENDS = ['torch', 'mxnet']
 
 
 def _backend(name):
@@ -52,7 +53,7 @@ def train(args):
         embedding=args.embedding, num_hiddens=args.num_hiddens, num_layers=args.num_layers,
         batch_size=args.batch_size, num_steps=args.num_steps, num_epochs=args.epochs,
         lr=args.lr, freeze_embedding=args.freeze_embedding, valid_size=args.valid_size,
-        seed=args.seed, limit=args.limit)
+        seed=args.seed, limit=args.limit, recipe=args.recipe)
     backend = _backend(args.backend)
     out = pathlib.Path(args.out or f'runs/{time.strftime("%Y%m%d-%H%M%S")}-{args.backend}')
     print(f'backend: {args.backend}, run folder: {out}')
@@ -61,7 +62,8 @@ def train(args):
     for r in history.records:
         print(f"epoch {r['epoch']}: loss {r['train_loss']:.3f}, train acc "
               f"{r['train_acc']:.3f}, valid acc {r['valid_acc']:.3f}, test acc "
-              f"{r['test_acc']:.3f}, {r['examples_per_s']:.1f} examples/s")
+              f"{r['test_acc']:.3f}, {r['examples_per_s']:.1f} examples/s, "
+              f"{r['train_seconds'] + r['eval_seconds']:.0f} s")
     out.mkdir(parents=True, exist_ok=True)
     (out / 'config.json').write_text(json.dumps(
         dict(backend=args.backend, **dataclasses.asdict(config)), indent=1))
@@ -104,6 +106,23 @@ def predict(args):
         print(f'{label}\t{prob:.3f}\t{text}')
 
 
+def bench(args):
+    from . import bench
+    recipes = args.recipe.split(',')
+    unknown = sorted(set(recipes) - set(training.RECIPES))
+    if unknown:
+        raise ValueError(f"Unknown recipe {', '.join(unknown)}: choose from "
+                         f"{', '.join(training.RECIPES)} (comma-separated).")
+    config = training.Config(num_steps=args.num_steps, embedding=args.embedding)
+    flush = {'recipe': None, 'on': True, 'off': False}[args.flush_denormals]
+    if args.checkpoint and not pathlib.Path(args.checkpoint).is_file():
+        raise ValueError(f'No checkpoint at {args.checkpoint}: give the model.npz of a '
+                         f'run folder (python -m d2lsent train writes one).')
+    results = bench.run(_backend(args.backend), recipes, args.batches, config, flush,
+                        args.checkpoint)
+    bench.report(results, args.json)
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog='python -m d2lsent',
@@ -141,10 +160,29 @@ def _parser():
     t.add_argument('--valid-size', type=int, default=2500,
                    help='training reviews held out for validation (default 2500)')
     t.add_argument('--seed', type=int, default=0, help='random seed (default 0)')
+    t.add_argument('--recipe', choices=training.RECIPES, default='fast',
+                   help="fast (default): length buckets, masked LSTM, denormals flushed; "
+                        "book: every review padded to --num-steps, as in the book")
     t.add_argument('--limit', type=int, default=0,
                    help='use only this many training and test reviews, half of each '
                         'class (smoke runs; default 0 = all 25,000)')
-    for p in (p, t):
+    b = command('bench', bench, 'time training steps of each recipe',
+                'Train fresh models on real IMDb minibatches, one recipe after the other '
+                'in this process, and print examples/s, real tokens/s, padding, median '
+                'step time and peak memory per recipe, and the ratio fast/book.')
+    backend_option(b)
+    b.add_argument('--recipe', default='book,fast',
+                   help='comma-separated recipes to time (default book,fast)')
+    b.add_argument('--batches', type=int, default=20,
+                   help='timed minibatches per recipe, after one warm-up (default 20)')
+    b.add_argument('--flush-denormals', choices=['recipe', 'on', 'off'], default='recipe',
+                   help='flush denormal floats: as the recipe does (default: fast only), '
+                        'or on/off for every recipe')
+    b.add_argument('--checkpoint',
+                   help='start from the weights of this model.npz (a trained model) '
+                        'instead of a fresh GloVe-initialised one')
+    b.add_argument('--json', action='store_true', help='one JSON line per recipe')
+    for p in (p, t, b):
         p.add_argument('--num-steps', type=int, default=500,
                        help='tokens per review after truncation/padding (default 500)')
         p.add_argument('--embedding', default=glove.PACKAGED,
@@ -167,7 +205,7 @@ def _parser():
 def main(argv=None):
     parser = _parser()
     args = parser.parse_args(argv)
-    for name in ('num_steps', 'min_freq', 'epochs', 'batch_size'):
+    for name in ('num_steps', 'min_freq', 'epochs', 'batch_size', 'batches'):
         if getattr(args, name, 1) < 1:
             parser.error(f'--{name.replace("_", "-")} must be at least 1, '
                          f'got {getattr(args, name)}')

@@ -40,3 +40,51 @@ class Minibatches:
     def __iter__(self):
         for idx in self.indices():
             yield tuple(self.convert(a[idx]) for a in self.arrays)
+
+
+class Buckets(Minibatches):
+    """Minibatches of reviews of similar length, padded only to the longest one.
+
+    ``arrays`` are ``(features, labels)`` with the features padded to a common
+    width, ``lengths`` the real length of each review. One pass sorts the
+    reviews by length (ties in a random order when shuffling), cuts the sorted
+    list into minibatches and, when shuffling, visits the minibatches in a
+    random order. Each minibatch is ``(X, y, lengths)`` with ``X`` cut to the
+    longest review in it, so a batch of short reviews costs little.
+    """
+
+    def __init__(self, arrays, lengths, batch_size, shuffle=False, seed=0,
+                 convert=np.asarray):
+        super().__init__((*arrays, lengths), batch_size, shuffle, seed, convert)
+        if len(arrays) != 2 or np.ndim(arrays[0]) != 2:
+            raise ValueError('Buckets needs (features, labels) with 2-d features.')
+        if len(lengths) and not 1 <= lengths.min() <= lengths.max() <= arrays[0].shape[1]:
+            raise ValueError(f'Lengths must lie in [1, {arrays[0].shape[1]}], got '
+                             f'[{lengths.min()}, {lengths.max()}].')
+
+    def indices(self):
+        features, labels, lengths = self.arrays
+        order = (self._rng.permutation(self.num_examples) if self.shuffle
+                 else np.arange(self.num_examples))
+        order = order[np.argsort(lengths[order], kind='stable')]
+        batches = [order[i:i + self.batch_size]
+                   for i in range(0, self.num_examples, self.batch_size)]
+        if self.shuffle:
+            batches = [batches[i] for i in self._rng.permutation(len(batches))]
+        return batches
+
+    def __iter__(self):
+        features, labels, lengths = self.arrays
+        for idx in self.indices():
+            width = lengths[idx].max()
+            yield (self.convert(features[idx, :width]), self.convert(labels[idx]),
+                   self.convert(lengths[idx]))
+
+    def padding_fraction(self):
+        """Share of the positions in one pass that hold padding, not tokens."""
+        lengths = np.sort(self.arrays[2])  # the shuffled passes pad the same
+        widths = lengths[self.batch_size - 1::self.batch_size]
+        padded = self.batch_size * widths.sum()
+        if len(lengths) % self.batch_size:  # the last, smaller batch
+            padded += len(lengths) % self.batch_size * lengths[-1]
+        return 1 - lengths.sum() / padded

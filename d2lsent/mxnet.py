@@ -1,20 +1,52 @@
 """MXNet (Gluon) backend: ``from d2lsent import mxnet as d2l``.
 
-Uses MXNet's numpy interface (``npx.set_np()``), as d2l does. Everything
-framework-neutral lives in the other modules of ``d2lsent`` and is re-exported.
-"""
-from mxnet import np, npx
+Uses MXNet's numpy interface (``npx.set_np()``), as d2l does, and works with
+Gluon 1.9.1 (one parameter per LSTM layer, direction and kind) and Gluon 2.0
+(one fused 1-D LSTM parameter). Everything framework-neutral lives in the
+other modules of ``d2lsent`` and is re-exported, as in the PyTorch backend.
 
-from . import imdb
-from .batching import Minibatches
-from .glove import TokenEmbedding, coverage
-from .imdb import read_imdb
-from .text import Vocab, tokenize, truncate_pad
+Denormal floats: MXNet computes in its own worker threads, which take the
+floating-point mode of the thread that starts them, and it has no switch for
+it. So this module flushes denormals to zero in the importing thread *before*
+importing MXNet (``fpu.set_flush_denormals``), unless ``D2LSENT_MXNET_DENORMALS=keep``,
+and, unless ``OMP_NUM_THREADS`` is set, lets MXNet use all cores.
+"""
+import contextlib
+import os
+
+import numpy as onp
+
+from . import fpu
+
+# numpy computes its float limits once; do it before subnormals are flushed, or it
+# warns that the smallest subnormal is zero (matplotlib asks for them).
+onp.finfo(onp.float32), onp.finfo(onp.float64)
+
+FLUSHING = (os.environ.get('D2LSENT_MXNET_DENORMALS') != 'keep'
+            and fpu.set_flush_denormals(True))  # before MXNet starts its threads
+# MXNet's operators use fewer OpenMP threads than cores unless told; all cores
+# trained 1.2-1.4x faster on a 2-core machine (see BENCHMARKS.md).
+os.environ.setdefault('OMP_NUM_THREADS', str(os.cpu_count()))
+
+import mxnet as mx  # noqa: E402
+from mxnet import autograd, gluon, init, np, npx  # noqa: E402
+from mxnet.gluon import nn, rnn  # noqa: E402
+
+from . import checkpoint, convert, imdb, training  # noqa: E402
+from .batching import Buckets, Minibatches  # noqa: E402
+from .glove import TokenEmbedding, coverage  # noqa: E402
+from .imdb import read_imdb  # noqa: E402
+from .text import Vocab, tokenize, truncate_pad  # noqa: E402
+from .training import Accumulator, Config, train_epochs  # noqa: E402
 
 npx.set_np()
 
-__all__ = ['Minibatches', 'TokenEmbedding', 'Vocab', 'coverage', 'load_array',
-           'load_data_imdb', 'read_imdb', 'to_tensor', 'tokenize', 'truncate_pad']
+__all__ = ['BiRNN', 'Buckets', 'Config', 'Minibatches', 'TokenEmbedding', 'Vocab',
+           'build_model', 'coverage', 'evaluate_accuracy', 'fit', 'flush_denormals',
+           'get_params', 'initialize', 'load_array', 'load_data_imdb', 'load_model',
+           'lstm_params', 'make_train_step', 'masked_lstm', 'num_threads',
+           'predict_sentiment', 'read_imdb', 'reverse_padded', 'save_model', 'set_params',
+           'to_tensor', 'tokenize', 'train', 'truncate_pad', 'try_all_gpus']
 
 
 def to_tensor(array):
@@ -31,3 +63,232 @@ def load_array(data_arrays, batch_size, is_train=True, seed=0):
 def load_data_imdb(batch_size, num_steps=500, seed=0):
     """``(train_iter, test_iter, vocab)``; batches are ``(X, y)``, X int32 ``(batch, num_steps)``."""
     return imdb.load_data_imdb(batch_size, num_steps, seed, convert=to_tensor)
+
+
+def num_threads():
+    """Threads MXNet's operators use (OpenMP)."""
+    return int(os.environ.get('OMP_NUM_THREADS') or os.cpu_count())
+
+
+def try_all_gpus():
+    """All GPUs, or ``[cpu]`` when there are none (never an empty list)."""
+    return [npx.gpu(i) for i in range(npx.num_gpus())] or [npx.cpu()]
+
+
+@contextlib.contextmanager
+def flush_denormals(enabled=True):
+    """Yields whether denormals are flushed: MXNet's threads keep the mode that the
+    importing thread had when this module imported MXNet, whatever ``enabled`` asks."""
+    yield FLUSHING
+
+
+def lstm_params(lstm):
+    """``{PyTorch name: ndarray}`` of a Gluon LSTM's parameters, in either Gluon version.
+
+    Inside ``autograd.record()`` the arrays take part in the gradient.
+    """
+    names = convert.lstm_names(lstm._num_layers, prefix='')
+    if hasattr(lstm, 'rnn_param'):  # Gluon 2.0: one fused vector
+        shapes = convert.lstm_shapes(lstm._input_size, lstm._hidden_size,
+                                     lstm._num_layers, prefix='')
+        return convert.unpack(lstm.rnn_param.data(), shapes)
+    return {name: getattr(lstm, convert.gluon1_name(name)).data() for name in names}
+
+
+def reverse_padded(x, lengths):
+    """Reverse the first ``lengths[b]`` steps of each sequence ``b``, keep the padding.
+
+    ``x`` is time-major, ``(num_steps, batch, ...)``; applying it twice gives ``x``.
+    (MXNet's numpy interface has no ``sequence_reverse``; indexing does it.)
+    """
+    t = np.arange(x.shape[0], dtype=lengths.dtype).as_in_ctx(x.ctx).reshape(-1, 1)
+    steps = np.where(t < lengths, lengths - 1 - t, t)  # (num_steps, batch)
+    batch = np.broadcast_to(np.arange(x.shape[1], dtype=lengths.dtype).as_in_ctx(x.ctx),
+                            steps.shape)
+    return x[steps, batch]
+
+
+def masked_lstm(lstm, x, lengths):
+    """The outputs of the bidirectional ``lstm`` as if each sequence ran alone, unpadded.
+
+    As in the PyTorch backend: each layer runs each direction as a one-layer
+    LSTM with the fused layer's own weights, the backward one on the sequences
+    reversed within their lengths, so the outputs
+    at the real tokens are exact; those at padded positions are meaningless.
+    """
+    params, hidden = lstm_params(lstm), lstm._hidden_size
+    h0 = np.zeros((1, x.shape[1], hidden), dtype=x.dtype).as_in_ctx(x.ctx)
+    for layer in range(lstm._num_layers):
+        directions = []
+        for suffix in ('', '_reverse'):
+            names = [f'{kind}_{source}_l{layer}{suffix}'
+                     for kind in ('weight', 'bias') for source in ('ih', 'hh')]
+            flat = np.concatenate([params[n].reshape(-1) for n in names])
+            inputs = reverse_padded(x, lengths) if suffix else x
+            outputs = npx.rnn(inputs, flat, h0, h0, state_size=hidden, num_layers=1,
+                              mode='lstm', bidirectional=False, state_outputs=False)
+            directions.append(reverse_padded(outputs, lengths) if suffix else outputs)
+        x = np.concatenate(directions, axis=2)
+    return x
+
+
+class BiRNN(nn.Block):
+    """Embedding -> 2-layer bidirectional LSTM -> first and last outputs -> 2 classes."""
+
+    def __init__(self, vocab_size, embed_size=100, num_hiddens=100, num_layers=2, **kwargs):
+        super().__init__(**kwargs)
+        self.embedding = nn.Embedding(vocab_size, embed_size)
+        self.encoder = rnn.LSTM(num_hiddens, num_layers=num_layers, bidirectional=True,
+                                input_size=embed_size)
+        # in_units: all shapes known at once (the book infers it on the first batch).
+        self.decoder = nn.Dense(2, in_units=4 * num_hiddens)
+
+    def forward(self, inputs, lengths=None):
+        """``(batch, num_steps)`` token ids -> ``(batch, 2)`` logits.
+
+        Without ``lengths`` (the book's recipe) every sequence runs all steps;
+        with them, the outputs are taken at each review's first and last token.
+        """
+        # The LSTM reads time-major input: (num_steps, batch, embed_size).
+        embeddings = self.embedding(inputs.T)
+        if lengths is None:
+            outputs = self.encoder(embeddings)  # (num_steps, batch, 2 * num_hiddens)
+            last = outputs[-1]
+        else:
+            outputs = masked_lstm(self.encoder, embeddings, lengths)
+            batch = np.arange(len(lengths), dtype=lengths.dtype).as_in_ctx(lengths.ctx)
+            last = outputs[lengths - 1, batch]
+        # Both directions at the first and at the last step: (batch, 4 * num_hiddens).
+        encoding = np.concatenate((outputs[0], last), axis=1)
+        return self.decoder(encoding)
+
+
+def initialize(net, device=None):
+    """The book's per-block initialisation: Xavier on the embedding and the decoder,
+    the LSTM's own default (Gluon 2.0's Xavier rejects its fused 1-D weights)."""
+    device = device or try_all_gpus()[0]
+    # The device goes by position: Gluon 1.x calls it ctx, Gluon 2.0 device.
+    net.embedding.initialize(init.Xavier(), device)
+    if hasattr(net.encoder, 'rnn_param'):  # Gluon 2.0 sizes its fused vector from a batch
+        net.encoder.infer_shape(np.zeros((1, 1, net.embedding.weight.shape[1])))
+    net.encoder.initialize(init.Uniform(), device)  # initialize's own default init
+    net.decoder.initialize(init.Xavier(), device)
+
+
+def build_model(vocab, embedding, config, device=None):
+    """A seeded ``BiRNN`` whose embedding is copied from ``embedding`` (GloVe).
+
+    The embedding is fine-tuned unless ``config.freeze_embedding``.
+    """
+    device = device or try_all_gpus()[0]
+    mx.random.seed(config.seed)
+    net = BiRNN(len(vocab), embedding.dim, config.num_hiddens, config.num_layers)
+    initialize(net, device)
+    net.embedding.weight.set_data(np.array(embedding[vocab.idx_to_token]))
+    if config.freeze_embedding:
+        net.embedding.weight.grad_req = 'null'
+    return net
+
+
+def evaluate_accuracy(net, data_iter, device=None):
+    """Share of correctly classified examples (counted per example)."""
+    device = device or try_all_gpus()[0]
+    metric = Accumulator(2)  # correct, examples
+    for X, y, *lengths in data_iter:  # lengths: only in the fast recipe
+        y_hat = net(X.as_in_ctx(device), *(l.as_in_ctx(device) for l in lengths))
+        metric.add((y_hat.argmax(axis=1).astype(y.dtype) == y.as_in_ctx(device)).sum(),
+                   len(y))
+    return metric[0] / metric[1]
+
+
+def make_train_step(net, config, device):
+    """Adam + cross-entropy: a function that trains ``net`` on one minibatch.
+
+    The loss is summed over the minibatch and ``trainer.step(batch_size)``
+    divides the gradient by the batch size (Gluon 1.9.1 and 2.0 alike), so the
+    update equals PyTorch's with its mean loss: the same ``lr`` means the same.
+    """
+    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': config.lr})
+
+    def step(X, y, *lengths):  # lengths: only in the fast recipe
+        X, y = X.as_in_ctx(device), y.as_in_ctx(device)
+        with autograd.record():
+            y_hat = net(X, *(l.as_in_ctx(device) for l in lengths))
+            l = loss(y_hat, y)
+        l.backward()
+        trainer.step(len(y))
+        return l.sum(), (y_hat.argmax(axis=1).astype(y.dtype) == y).sum(), len(y)
+    return step
+
+
+def train(net, train_iter, valid_iter, test_iter, config, devices=None, animator=None):
+    """Adam + cross-entropy for ``config.num_epochs``; returns a ``History``.
+
+    As ``d2lsent.torch.train``. On several GPUs the book splits each minibatch
+    with ``gluon.utils.split_and_load``; this single-device loop uses the first.
+    """
+    device = (devices or try_all_gpus())[0]
+    step = make_train_step(net, config, device)
+
+    def evaluate(data_iter):
+        return evaluate_accuracy(net, data_iter, device)
+    return train_epochs(step, evaluate, train_iter, valid_iter, test_iter, config, animator)
+
+
+def fit(config):
+    """Data, GloVe, model and training for ``config``: ``(net, vocab, history)``."""
+    return training.fit(config, to_tensor, build_model, train)
+
+
+def predict_sentiment(net, vocab, text):
+    """``('positive' | 'negative', probability of that label)`` for one review."""
+    tokens = text.split()
+    if not tokens:
+        raise ValueError('The review is empty: give at least one word.')
+    X = np.array([vocab[tokens]], dtype='int32').as_in_ctx(try_all_gpus()[0])
+    probs = npx.softmax(net(X), axis=1)[0]
+    label = int(probs.argmax())
+    return ('positive' if label == 1 else 'negative'), float(probs[label])
+
+
+def get_params(net):
+    """``{PyTorch name: numpy array}`` of ``net``'s parameters (the checkpoint format)."""
+    params = {f'encoder.{n}': v.asnumpy() for n, v in lstm_params(net.encoder).items()}
+    for block in ('embedding', 'decoder'):
+        for kind, p in getattr(net, block).collect_params().items():
+            params[f"{block}.{kind.rsplit('_', 1)[-1]}"] = p.data().asnumpy()
+    return params
+
+
+def set_params(net, params):
+    """Copy ``{PyTorch name: numpy array}`` into ``net`` (shapes already checked)."""
+    for name in ('embedding.weight', 'decoder.weight', 'decoder.bias'):
+        block, kind = name.split('.')
+        getattr(getattr(net, block), kind).set_data(np.array(params[name]))
+    lstm = net.encoder
+    names = convert.lstm_names(lstm._num_layers)
+    if hasattr(lstm, 'rnn_param'):  # Gluon 2.0: one fused vector
+        lstm.rnn_param.set_data(np.array(convert.pack(params, names)))
+    else:
+        for name in names:
+            getattr(lstm, convert.gluon1_name(name.split('.', 1)[1])).set_data(
+                np.array(params[name]))
+
+
+def save_model(net, vocab, config, path, **meta):
+    """Save weights (PyTorch names), vocabulary and configuration to ``path`` (``.npz``)."""
+    return checkpoint.save(path, get_params(net), vocab, config, backend='mxnet', **meta)
+
+
+def load_model(path, vocab=None, device=None):
+    """``(net, vocab, config)`` from ``path``, saved by either backend."""
+    params, saved_vocab, config = checkpoint.load(path)[:3]
+    if vocab is not None:
+        checkpoint.check_vocab(saved_vocab, vocab, path)
+    embed_size = params['embedding.weight'].shape[1]
+    net = BiRNN(len(saved_vocab), embed_size, config.num_hiddens, config.num_layers)
+    initialize(net, device or try_all_gpus()[0])
+    checkpoint.check_shapes(params, {k: v.shape for k, v in get_params(net).items()}, path)
+    set_params(net, params)
+    return net, saved_vocab, config

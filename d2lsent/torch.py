@@ -4,22 +4,25 @@ Everything framework-neutral (data, vocabulary, GloVe) lives in the other
 modules of ``d2lsent`` and is re-exported here, so one import line serves a
 notebook, as with ``from d2l import torch as d2l``.
 """
+import contextlib
+
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
-from . import checkpoint, imdb
-from .batching import Minibatches
+from . import checkpoint, imdb, training
+from .batching import Buckets, Minibatches
 from .glove import TokenEmbedding, coverage
 from .imdb import read_imdb
 from .text import Vocab, tokenize, truncate_pad
-from .training import Accumulator, Config, History, Timer, make_splits
+from .training import Accumulator, Config, train_epochs
 
-__all__ = ['BiRNN', 'Config', 'Minibatches', 'TokenEmbedding', 'Vocab', 'build_model',
-           'coverage', 'evaluate_accuracy', 'fit', 'load_array', 'load_data_imdb',
-           'load_model', 'predict_sentiment', 'read_imdb', 'save_model', 'to_tensor',
-           'tokenize', 'train', 'truncate_pad', 'try_all_gpus']
+__all__ = ['BiRNN', 'Buckets', 'Config', 'Minibatches', 'TokenEmbedding', 'Vocab',
+           'build_model', 'coverage', 'evaluate_accuracy', 'fit', 'flush_denormals',
+           'get_params', 'initialize', 'load_array', 'load_data_imdb', 'load_model',
+           'lstm_params', 'make_train_step', 'masked_lstm', 'num_threads',
+           'predict_sentiment', 'read_imdb', 'reverse_padded', 'save_model', 'set_params',
+           'to_tensor', 'tokenize', 'train', 'truncate_pad', 'try_all_gpus']
 
 
 def to_tensor(array):
@@ -38,10 +41,52 @@ def load_data_imdb(batch_size, num_steps=500, seed=0):
     return imdb.load_data_imdb(batch_size, num_steps, seed, convert=to_tensor)
 
 
+def num_threads():
+    """Threads PyTorch uses for its CPU operators."""
+    return torch.get_num_threads()
+
+
 def try_all_gpus():
     """All GPUs, or ``[cpu]`` when there are none (never an empty list)."""
     return ([torch.device(f'cuda:{i}') for i in range(torch.cuda.device_count())]
             or [torch.device('cpu')])
+
+
+def reverse_padded(x, lengths):
+    """Reverse the first ``lengths[b]`` steps of each sequence ``b``, keep the padding.
+
+    ``x`` is time-major, ``(num_steps, batch, ...)``; applying it twice gives ``x``.
+    """
+    t = torch.arange(x.shape[0], device=x.device).unsqueeze(1)  # (num_steps, 1)
+    idx = torch.where(t < lengths, lengths - 1 - t, t)  # (num_steps, batch)
+    return x.gather(0, idx.reshape(*idx.shape, *[1] * (x.dim() - 2)).expand_as(x))
+
+
+def masked_lstm(lstm, x, lengths):
+    """The outputs of the bidirectional ``lstm`` as if each sequence ran alone, unpadded.
+
+    A fused bidirectional LSTM on right-padded input is exact in the forward
+    direction (the padding comes after the tokens) but not backwards: that
+    direction reads the padding first. So each layer runs each direction as a
+    one-layer LSTM with the fused module's own weights, the backward one on
+    the sequences reversed within their lengths (padding stays at the end).
+    Outputs at padded positions are meaningless; those at real tokens are exact.
+    """
+    h0 = x.new_zeros(1, x.shape[1], lstm.hidden_size)
+    for layer in range(lstm.num_layers):
+        directions = []
+        for suffix in ('', '_reverse'):
+            weights = [getattr(lstm, f'{name}_l{layer}{suffix}')
+                       for name in ('weight_ih', 'weight_hh', 'bias_ih', 'bias_hh')]
+            inputs = reverse_padded(x, lengths) if suffix else x
+            # torch.lstm is the kernel behind nn.LSTM: here 1 layer, 1 direction.
+            outputs = torch.lstm(inputs, (h0, h0), weights, True, 1, 0.0, lstm.training,
+                                 False, False)[0]
+            directions.append(reverse_padded(outputs, lengths) if suffix else outputs)
+        x = torch.cat(directions, dim=2)
+        if lstm.dropout and layer < lstm.num_layers - 1:
+            x = nn.functional.dropout(x, lstm.dropout, lstm.training)
+    return x
 
 
 class BiRNN(nn.Module):
@@ -54,17 +99,49 @@ class BiRNN(nn.Module):
                                bidirectional=True)
         self.decoder = nn.Linear(4 * num_hiddens, 2)
 
-    def forward(self, inputs):
-        """``(batch, num_steps)`` token ids -> ``(batch, 2)`` logits."""
+    def forward(self, inputs, lengths=None):
+        """``(batch, num_steps)`` token ids -> ``(batch, 2)`` logits.
+
+        Without ``lengths`` (the book's recipe) every sequence runs all steps;
+        with them, the outputs are taken at each review's first and last token.
+        """
         # The LSTM reads time-major input: (num_steps, batch, embed_size).
         embeddings = self.embedding(inputs.T)
-        outputs, _ = self.encoder(embeddings)  # (num_steps, batch, 2 * num_hiddens)
+        if lengths is None:
+            outputs, _ = self.encoder(embeddings)  # (num_steps, batch, 2 * num_hiddens)
+            last = outputs[-1]
+        else:
+            outputs = masked_lstm(self.encoder, embeddings, lengths)
+            last = outputs[lengths - 1, torch.arange(len(lengths), device=inputs.device)]
         # Both directions at the first and at the last step: (batch, 4 * num_hiddens).
-        encoding = torch.cat((outputs[0], outputs[-1]), dim=1)
+        encoding = torch.cat((outputs[0], last), dim=1)
         return self.decoder(encoding)
 
 
-def build_model(vocab, embedding, config):
+def initialize(net, device=None):
+    """Per-block initialisation: Xavier on the embedding and the decoder; the LSTM
+    keeps PyTorch's own (set when it was built)."""
+    nn.init.xavier_uniform_(net.embedding.weight)
+    nn.init.xavier_uniform_(net.decoder.weight)
+    return net.to(device or try_all_gpus()[0])
+
+
+def lstm_params(lstm):
+    """``{name: parameter}`` of an ``nn.LSTM`` (the names checkpoints use)."""
+    return dict(lstm.named_parameters())
+
+
+def get_params(net):
+    """``{name: numpy array}`` of ``net``'s parameters (the checkpoint format)."""
+    return {k: v.detach().cpu().numpy() for k, v in net.state_dict().items()}
+
+
+def set_params(net, params):
+    """Copy ``{name: numpy array}`` into ``net`` (shapes already checked)."""
+    net.load_state_dict({k: torch.from_numpy(v) for k, v in params.items()})
+
+
+def build_model(vocab, embedding, config, device=None):
     """A seeded ``BiRNN`` whose embedding is copied from ``embedding`` (GloVe).
 
     Xavier initialises the embedding and the decoder; the LSTM keeps PyTorch's
@@ -73,8 +150,7 @@ def build_model(vocab, embedding, config):
     """
     torch.manual_seed(config.seed)
     net = BiRNN(len(vocab), embedding.dim, config.num_hiddens, config.num_layers)
-    nn.init.xavier_uniform_(net.embedding.weight)
-    nn.init.xavier_uniform_(net.decoder.weight)
+    initialize(net, device)
     with torch.no_grad():
         net.embedding.weight.copy_(torch.from_numpy(embedding[vocab.idx_to_token]))
     net.embedding.weight.requires_grad_(not config.freeze_embedding)
@@ -87,10 +163,51 @@ def evaluate_accuracy(net, data_iter, device=None):
     net.eval()
     metric = Accumulator(2)  # correct, examples
     with torch.no_grad():
-        for X, y in data_iter:
-            y_hat = net(X.to(device))
+        for X, y, *lengths in data_iter:  # lengths: only in the fast recipe
+            y_hat = net(X.to(device), *(l.to(device) for l in lengths))
             metric.add((y_hat.argmax(dim=1).cpu() == y).sum(), len(y))
     return metric[0] / metric[1]
+
+
+@contextlib.contextmanager
+def flush_denormals(enabled=True):
+    """Flush denormal floats to zero inside the block, then restore the mode.
+
+    Denormal floats in the backward pass through long sequences slow a CPU
+    several-fold. The fast recipe flushes them; the book does not. Yields
+    whether they are flushed (``set_flush_denormal`` fails without SSE3).
+    """
+    # numpy computes its float limits once; do it before subnormals are flushed,
+    # or it warns that the smallest subnormal is zero (matplotlib asks for them).
+    np.finfo(np.float32), np.finfo(np.float64)
+    flushing = enabled and torch.set_flush_denormal(True)
+    try:
+        yield flushing
+    finally:
+        if flushing:
+            torch.set_flush_denormal(False)
+
+
+def make_train_step(model, config, device):
+    """Adam + cross-entropy: a function that trains ``model`` on one minibatch.
+
+    It takes a batch ``(X, y)`` or ``(X, y, lengths)`` and returns the summed
+    loss, the number of correct predictions and the number of examples.
+    """
+    loss = nn.CrossEntropyLoss()  # the mean over the minibatch
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad],
+                                 lr=config.lr)
+
+    def step(X, y, *lengths):  # lengths: only in the fast recipe
+        model.train()
+        X, y = X.to(device), y.to(device)
+        y_hat = model(X, *(l.to(device) for l in lengths))
+        l = loss(y_hat, y)
+        optimizer.zero_grad()
+        l.backward()
+        optimizer.step()
+        return l.detach() * len(y), (y_hat.argmax(dim=1) == y).sum(), len(y)
+    return step
 
 
 def train(net, train_iter, valid_iter, test_iter, config, devices=None, animator=None):
@@ -98,60 +215,24 @@ def train(net, train_iter, valid_iter, test_iter, config, devices=None, animator
 
     Per epoch: training loss and accuracy, validation and test accuracy,
     examples per second; a progress bar per epoch, and live curves when given
-    an ``animator`` (``plot.Animator``, for notebooks).
+    an ``animator`` (``plot.Animator``, for notebooks). Uses all GPUs (data
+    parallel) when there are any.
     """
-    # Denormal floats in the backward pass through long sequences slow a CPU
-    # several-fold; flush them to zero while training, and restore the mode after.
-    # numpy computes its float limits once; do it before subnormals are flushed,
-    # or it warns that the smallest subnormal is zero (matplotlib asks for them).
-    np.finfo(np.float32), np.finfo(np.float64)
-    flushing = torch.set_flush_denormal(True)
-    try:
-        return _train(net, train_iter, valid_iter, test_iter, config, devices, animator)
-    finally:
-        if flushing:
-            torch.set_flush_denormal(False)
-
-
-def _train(net, train_iter, valid_iter, test_iter, config, devices, animator):
     devices = devices or try_all_gpus()
     model = nn.DataParallel(net, devices) if len(devices) > 1 else net
     model.to(devices[0])
-    loss = nn.CrossEntropyLoss()
-    optimizer = torch.optim.Adam([p for p in net.parameters() if p.requires_grad],
-                                 lr=config.lr)
-    history = History()
-    for epoch in range(config.num_epochs):
-        model.train()
-        metric, timer = Accumulator(3), Timer()  # loss sum, correct, examples
-        bar = tqdm(train_iter, desc=f'epoch {epoch + 1}/{config.num_epochs}',
-                   unit='batch', leave=False, mininterval=5)
-        for X, y in bar:
-            X, y = X.to(devices[0]), y.to(devices[0])
-            y_hat = model(X)
-            l = loss(y_hat, y)
-            optimizer.zero_grad()
-            l.backward()
-            optimizer.step()
-            metric.add(l.detach() * len(y), (y_hat.argmax(dim=1) == y).sum(), len(y))
-            bar.set_postfix(loss=f'{metric[0] / metric[2]:.3f}')
-        seconds = timer.stop()
-        history.add(epoch=epoch + 1, train_loss=metric[0] / metric[2],
-                    train_acc=metric[1] / metric[2],
-                    valid_acc=evaluate_accuracy(model, valid_iter, devices[0]),
-                    test_acc=evaluate_accuracy(model, test_iter, devices[0]),
-                    examples_per_s=metric[2] / seconds, train_seconds=seconds)
-        if animator is not None:
-            animator.add(history)
-    return history
+    step = make_train_step(model, config, devices[0])
+
+    def evaluate(data_iter):
+        return evaluate_accuracy(model, data_iter, devices[0])
+    with flush_denormals(config.recipe == 'fast'):
+        return train_epochs(step, evaluate, train_iter, valid_iter, test_iter, config,
+                            animator)
 
 
 def fit(config):
     """Data, GloVe, model and training for ``config``: ``(net, vocab, history)``."""
-    train_iter, valid_iter, test_iter, vocab = make_splits(config, to_tensor)
-    net = build_model(vocab, TokenEmbedding(config.embedding), config)
-    history = train(net, train_iter, valid_iter, test_iter, config)
-    return net, vocab, history
+    return training.fit(config, to_tensor, build_model, train)
 
 
 def predict_sentiment(net, vocab, text):
@@ -170,17 +251,16 @@ def predict_sentiment(net, vocab, text):
 
 def save_model(net, vocab, config, path, **meta):
     """Save weights, vocabulary and configuration to ``path`` (a ``.npz``)."""
-    params = {k: v.detach().cpu().numpy() for k, v in net.state_dict().items()}
-    return checkpoint.save(path, params, vocab, config, backend='torch', **meta)
+    return checkpoint.save(path, get_params(net), vocab, config, backend='torch', **meta)
 
 
-def load_model(path, vocab=None):
+def load_model(path, vocab=None, device=None):
     """``(net, vocab, config)`` from ``path``; with ``vocab``, check it is the same."""
     params, saved_vocab, config = checkpoint.load(path)[:3]
     if vocab is not None:
         checkpoint.check_vocab(saved_vocab, vocab, path)
     embed_size = params['embedding.weight'].shape[1]
     net = BiRNN(len(saved_vocab), embed_size, config.num_hiddens, config.num_layers)
-    checkpoint.check_shapes(params, {k: v.shape for k, v in net.state_dict().items()}, path)
-    net.load_state_dict({k: torch.from_numpy(v) for k, v in params.items()})
-    return net, saved_vocab, config
+    checkpoint.check_shapes(params, {k: v.shape for k, v in get_params(net).items()}, path)
+    set_params(net, params)
+    return net.to(device or 'cpu'), saved_vocab, config

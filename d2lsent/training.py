@@ -6,9 +6,13 @@ import platform
 import time
 
 import numpy as np
+from tqdm import tqdm
 
 from . import imdb
-from .batching import Minibatches
+from .batching import Buckets, Minibatches
+from .glove import TokenEmbedding
+
+RECIPES = ('fast', 'book')
 
 
 # The final check of a trained model: these must be classified as labelled.
@@ -22,12 +26,19 @@ EXAMPLE_REVIEWS = [
 
 @dataclasses.dataclass
 class Config:
-    """Settings of one run; the defaults are the book's recipe.
+    """Settings of one run; the sizes and the optimiser's settings are the book's.
 
     ``embed_size`` follows the word vectors (50 for the packaged GloVe 6B-50d).
     ``valid_size`` reviews are held out of the 25,000 training reviews (seeded)
     to watch generalisation without touching the test set. ``limit`` keeps only
     that many training and test reviews (smoke-sized runs for tests and CI).
+
+    ``recipe='book'`` runs the book's code path: every review padded to
+    ``num_steps``, the LSTM's outputs at steps 0 and ``num_steps - 1``.
+    ``recipe='fast'`` (the default) batches reviews of similar length, pads
+    each batch only to its longest review, reads the outputs at each review's
+    first and last real token, and flushes denormal floats to zero. Both train
+    the same parameters, so a checkpoint serves either.
     """
     embedding: str = 'glove.6b.50d-packaged'
     num_hiddens: int = 100
@@ -40,8 +51,11 @@ class Config:
     valid_size: int = 2500
     seed: int = 0
     limit: int = 0
+    recipe: str = 'fast'
 
     def __post_init__(self):
+        if self.recipe not in RECIPES:
+            raise ValueError(f"recipe must be one of {', '.join(RECIPES)}, got {self.recipe!r}.")
         for name in ('num_hiddens', 'num_layers', 'batch_size', 'num_steps',
                      'num_epochs'):
             if getattr(self, name) < 1:
@@ -76,13 +90,14 @@ def make_splits(config, convert=np.asarray):
     train_idx = rng.permutation(train_idx)
     valid_idx, train_idx = np.sort(train_idx[:valid_size]), np.sort(train_idx[valid_size:])
 
-    def batches(features, labels, idx, shuffle):
-        return Minibatches((features[idx], labels[idx]), config.batch_size,
-                           shuffle=shuffle, seed=config.seed, convert=convert)
-    return (batches(data.train_features, data.train_labels, train_idx, True),
-            batches(data.train_features, data.train_labels, valid_idx, False),
-            batches(data.test_features, data.test_labels, test_idx, False),
-            data.vocab)
+    def batches(split, idx, shuffle):
+        arrays = (getattr(data, f'{split}_features')[idx], getattr(data, f'{split}_labels')[idx])
+        if config.recipe == 'book':
+            return Minibatches(arrays, config.batch_size, shuffle, config.seed, convert)
+        return Buckets(arrays, getattr(data, f'{split}_lengths')[idx], config.batch_size,
+                       shuffle, config.seed, convert)
+    return (batches('train', train_idx, True), batches('train', valid_idx, False),
+            batches('test', test_idx, False), data.vocab)
 
 
 class Accumulator:
@@ -124,6 +139,45 @@ class Timer:
 
     def stop(self):
         return time.perf_counter() - self.t0
+
+
+def train_epochs(train_step, evaluate, train_iter, valid_iter, test_iter, config,
+                 animator=None):
+    """The epoch loop shared by both backends; returns a ``History``.
+
+    ``train_step(*batch)`` trains on one minibatch and returns its summed loss,
+    its number of correct predictions and its size; ``evaluate(data_iter)``
+    returns an accuracy. Per epoch: training loss and accuracy (per example),
+    validation and test accuracy, examples per second, and the seconds spent
+    training and evaluating. A progress bar runs per epoch; an ``animator``
+    (``plot.Animator``, for notebooks) redraws the curves after each epoch.
+    """
+    history = History()
+    for epoch in range(config.num_epochs):
+        metric, timer = Accumulator(3), Timer()  # loss sum, correct, examples
+        bar = tqdm(train_iter, desc=f'epoch {epoch + 1}/{config.num_epochs}',
+                   unit='batch', leave=False, mininterval=5)
+        for batch in bar:
+            metric.add(*train_step(*batch))
+            bar.set_postfix(loss=f'{metric[0] / metric[2]:.3f}', refresh=False)
+        seconds = timer.stop()
+        timer.start()
+        valid_acc, test_acc = evaluate(valid_iter), evaluate(test_iter)
+        history.add(epoch=epoch + 1, train_loss=metric[0] / metric[2],
+                    train_acc=metric[1] / metric[2], valid_acc=valid_acc,
+                    test_acc=test_acc, examples_per_s=metric[2] / seconds,
+                    train_seconds=seconds, eval_seconds=timer.stop())
+        if animator is not None:
+            animator.add(history)
+    return history
+
+
+def fit(config, to_tensor, build_model, train):
+    """Data, GloVe, model and training for ``config`` with one backend's functions:
+    ``(net, vocab, history)``."""
+    train_iter, valid_iter, test_iter, vocab = make_splits(config, to_tensor)
+    net = build_model(vocab, TokenEmbedding(config.embedding), config)
+    return net, vocab, train(net, train_iter, valid_iter, test_iter, config)
 
 
 def describe_machine():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from d2lsent.batching import Minibatches
+from d2lsent.batching import Buckets, Minibatches
 
 
 def test_every_example_once_per_epoch_and_epochs_differ():
@@ -40,3 +40,39 @@ def test_bad_arguments():
         Minibatches((np.zeros(2), np.zeros(3)), 1)
     with pytest.raises(ValueError, match='at least 1, got 0'):
         Minibatches((np.zeros(2),), 0)
+
+
+def test_buckets_cover_every_review_once_padded_to_the_longest():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(1, 21, size=103)
+    features = np.arange(103 * 20).reshape(103, 20)
+    labels = np.arange(103)
+    buckets = Buckets((features, labels), lengths, batch_size=10, shuffle=True, seed=1)
+    assert len(buckets) == 11
+    epochs = []
+    for _ in range(2):
+        seen = list(buckets)
+        for X, y, lens in seen:
+            assert X.shape == (len(y), lens.max())
+            assert (X == features[y, :lens.max()]).all() and (lens == lengths[y]).all()
+        order = np.concatenate([y for _, y, _ in seen])
+        assert sorted(order) == list(range(103))
+        # Each batch holds neighbours in length order: batches do not overlap in length.
+        spans = sorted((lens.min(), lens.max()) for _, _, lens in seen)
+        assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+        epochs.append(order)
+    assert (epochs[0] != epochs[1]).any()
+    padded = sum(X.size for X, _, _ in seen)
+    assert buckets.padding_fraction() == pytest.approx(1 - lengths.sum() / padded)
+
+
+def test_buckets_without_shuffle_sort_by_length_and_repeat():
+    lengths = np.array([3, 1, 2, 3, 1])
+    buckets = Buckets((np.zeros((5, 3)), np.arange(5)), lengths, batch_size=2)
+    first = [y.tolist() for _, y, _ in buckets]
+    assert first == [[1, 4], [2, 0], [3]] == [y.tolist() for _, y, _ in buckets]
+
+
+def test_buckets_reject_bad_lengths():
+    with pytest.raises(ValueError, match=r'Lengths must lie in \[1, 3\], got \[0, 2\]'):
+        Buckets((np.zeros((2, 3)), np.zeros(2)), np.array([0, 2]), 1)

@@ -25,6 +25,7 @@ def test_train_writes_the_run_folder(run_folder):
     assert metrics[-1]['train_acc'] > 0.8 and metrics[-1]['test_acc'] > 0.55
     config = json.loads((run_folder / 'config.json').read_text())
     assert config['backend'] == 'torch' and config['embedding'] == 'glove.6b.50d-packaged'
+    assert config['recipe'] == 'fast'
 
 
 def test_clearly_positive_and_negative_reviews_differ(run_folder):
@@ -97,3 +98,26 @@ def test_module_help_runs():
     out = subprocess.run([sys.executable, '-m', 'd2lsent', 'prepare', '--help'],
                          capture_output=True, text=True, check=True).stdout
     assert '--embedding' in out and 'D2LSENT_MIRROR' in out
+
+
+def test_bench_prints_one_json_line_per_recipe_and_the_ratio(run_folder, capsys):
+    assert main(['bench', '--batches', '2', '--num-steps', '60', '--json',
+                 '--checkpoint', str(run_folder / 'model.npz'), '--embedding',
+                 'glove.6b.50d-packaged']) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    book, fast, ratio = lines
+    assert (book['recipe'], fast['recipe']) == ('book', 'fast')
+    assert (book['flush_denormals'], fast['flush_denormals']) == (False, True)
+    for r in (book, fast):
+        assert r['backend'] == 'torch' and r['batches'] == 2 and r['examples_per_s'] > 0
+        assert r['tokens_per_s'] > 0 and r['median_step_s'] > 0 and r['peak_rss_mb'] > 100
+    assert fast['padding_fraction'] < 0.01 < book['padding_fraction']
+    assert ratio == {'ratio_fast_over_book':
+                     round(fast['examples_per_s'] / book['examples_per_s'], 2)}
+
+
+def test_bench_bad_values(capsys, tmp_path):
+    assert main(['bench', '--recipe', 'book,packed']) == 1
+    assert 'Unknown recipe packed: choose from fast, book' in capsys.readouterr().err
+    assert main(['bench', '--checkpoint', str(tmp_path / 'none.npz')]) == 1
+    assert 'No checkpoint at' in capsys.readouterr().err

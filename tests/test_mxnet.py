@@ -1,8 +1,20 @@
-import numpy as onp
-from mxnet import np
+"""The MXNet backend alone (runs under MXNet 1.9.1 and 2.0.0b1; no PyTorch needed)."""
+import os
+import subprocess
+import sys
 
+import mxnet as mx
+import numpy as onp
+import pytest
+from mxnet import autograd, np
+
+from d2lsent import fpu
 from d2lsent import mxnet as d2l
-from d2lsent import torch as d2l_torch
+from d2lsent.training import Config
+
+
+def gluon2():
+    return mx.__version__.startswith('2.')
 
 
 def test_load_data_imdb_gives_integer_ndarrays(imdb_data):
@@ -12,12 +24,116 @@ def test_load_data_imdb_gives_integer_ndarrays(imdb_data):
     assert X.dtype == onp.int32 and y.dtype == onp.int64  # not the book's float32
 
 
-def test_both_backends_see_identical_minibatches(imdb_data):
-    """Same token ids, same order, every epoch, from the shared data layer."""
-    mx_train, mx_test, _ = d2l.load_data_imdb(64, seed=3)
-    pt_train, pt_test, _ = d2l_torch.load_data_imdb(64, seed=3)
-    for _ in range(2):  # two epochs: reshuffled alike
-        for (Xm, ym), (Xt, yt) in zip(mx_train, pt_train):
-            assert (Xm.asnumpy() == Xt.numpy()).all() and (ym.asnumpy() == yt.numpy()).all()
-    for (Xm, _), (Xt, _) in zip(mx_test, pt_test):
-        assert (Xm.asnumpy() == Xt.numpy()).all()
+def test_parameter_count_and_output_shape():
+    net = d2l.BiRNN(vocab_size=49_346, embed_size=100, num_hiddens=100, num_layers=2)
+    d2l.initialize(net, mx.cpu())
+    params = d2l.get_params(net)
+    assert sum(v.size for v in params.values()) == 5_338_602  # as in PyTorch
+    assert params['encoder.weight_ih_l1_reverse'].shape == (400, 200)
+    assert net(np.zeros((3, 7), dtype='int32')).shape == (3, 2)
+
+
+@pytest.fixture(scope='module')
+def embedding():
+    return d2l.TokenEmbedding()
+
+
+def test_build_model_initialises_per_block(imdb_data, embedding):
+    vocab = imdb_data.vocab
+    net = d2l.build_model(vocab, embedding, Config())
+    rows = net.embedding.weight.data().asnumpy()
+    assert rows.shape == (49_346, 50)
+    assert (rows[vocab['movie']] == embedding[['movie']][0]).all()
+    assert net.embedding.weight.grad_req == 'write'
+    # Xavier (uniform, magnitude 3) on the decoder: |w| <= sqrt(3 / ((400 + 2) / 2)).
+    w = net.decoder.weight.data().asnumpy()
+    assert 0 < abs(w).max() <= (3 / 201) ** 0.5 and w.std() > 0.02
+    frozen = d2l.build_model(vocab, embedding, Config(freeze_embedding=True))
+    assert frozen.embedding.weight.grad_req == 'null'
+    again = d2l.get_params(frozen)
+    assert all((again[k] == v).all() for k, v in d2l.get_params(net).items())
+
+
+def test_masked_outputs_equal_each_review_alone(imdb_data):
+    mx.random.seed(0)
+    net = d2l.BiRNN(len(imdb_data.vocab), 50, 100, 2)
+    d2l.initialize(net, mx.cpu())
+    lengths = np.array([60, 1, 17, 59, 33, 2], dtype="int64")
+    X = np.array(imdb_data.test_features[:6, :60])
+    outputs = d2l.masked_lstm(net.encoder, net.embedding(X.T), lengths).asnumpy()
+    logits = net(X, lengths).asnumpy()
+    for b, n in enumerate(lengths.asnumpy().tolist()):
+        alone = net.encoder(net.embedding(X[b:b + 1, :n].T)).asnumpy()
+        assert onp.allclose(outputs[:n, b], alone[:, 0], atol=1e-5)
+        assert onp.allclose(logits[b], net(X[b:b + 1, :n]).asnumpy()[0], atol=1e-5)
+    # All lengths equal: the fast and the book path agree.
+    same = onp.full(6, 60, dtype="int64")
+    assert onp.allclose(net(X, np.array(same)).asnumpy(), net(X).asnumpy(), atol=1e-6)
+
+
+def test_masked_path_trains(imdb_data):
+    """Gradients flow into every LSTM weight through the per-direction kernels."""
+    mx.random.seed(0)
+    net = d2l.BiRNN(len(imdb_data.vocab), 8, 6, 2)
+    d2l.initialize(net, mx.cpu())
+    X = np.array(imdb_data.test_features[:4, :20])
+    with autograd.record():
+        l = net(X, np.array([20, 5, 9, 1], dtype="int64")).sum()
+    l.backward()
+    grads = [p.grad().asnumpy() for p in net.encoder.collect_params().values()]
+    assert all(abs(g).sum() > 0 for g in grads)
+
+
+def test_same_seed_same_metrics(imdb_data):
+    config = Config(limit=256, num_epochs=1, num_steps=40, valid_size=64, batch_size=32)
+    runs = [d2l.fit(config)[2] for _ in range(2)]
+    for key in ('train_loss', 'train_acc', 'valid_acc', 'test_acc'):
+        assert runs[0][key] == runs[1][key]
+
+
+def test_save_and_load(tmp_path, imdb_data, embedding):
+    vocab = imdb_data.vocab
+    config = Config(num_hiddens=8, num_layers=1)
+    net = d2l.build_model(vocab, embedding, config)
+    path = d2l.save_model(net, vocab, config, tmp_path / 'model.npz')
+    loaded, _, _ = d2l.load_model(path, vocab)
+    X = np.array(imdb_data.test_features[:4, :30])
+    assert (net(X).asnumpy() == loaded(X).asnumpy()).all()
+    path = d2l.save_model(net, vocab, Config(num_hiddens=16, num_layers=1),
+                          tmp_path / 'wrong.npz')
+    with pytest.raises(ValueError, match=r'encoder.weight_ih_l0 has shape \(32, 50\)'):
+        d2l.load_model(path)
+
+
+def test_predict_sentiment(imdb_data):
+    net = d2l.BiRNN(len(imdb_data.vocab), 4, 4, 1)
+    d2l.initialize(net, mx.cpu())
+    with pytest.raises(ValueError, match='empty'):
+        d2l.predict_sentiment(net, imdb_data.vocab, '   ')
+    label, prob = d2l.predict_sentiment(net, imdb_data.vocab, 'a fine film')
+    assert label in ('positive', 'negative') and 0.5 <= prob <= 1
+
+
+def test_lstm_params_name_the_layout_of_this_gluon_version():
+    net = d2l.BiRNN(10, 3, 2, 2)
+    d2l.initialize(net)
+    lstm = net.encoder
+    params = d2l.lstm_params(lstm)
+    assert list(params) == [n.split('.', 1)[1] for n in d2l.convert.lstm_names(2)]
+    assert hasattr(lstm, 'rnn_param') == gluon2()
+    assert params['weight_ih_l1_reverse'].shape == (8, 4)
+    # The LSTM's default initialisation starts the biases at zero (Gluon 1.x and 2.0).
+    assert (params['bias_ih_l0'].asnumpy() == 0).all()
+
+
+@pytest.mark.parametrize('setting, flushed', [(None, True), ('keep', False)])
+def test_denormals_are_flushed_before_mxnet_starts(setting, flushed):
+    """In a fresh process: importing the backend sets FTZ and DAZ, unless told not to."""
+    env = {k: v for k, v in os.environ.items() if k != 'D2LSENT_MXNET_DENORMALS'}
+    if setting:
+        env['D2LSENT_MXNET_DENORMALS'] = setting
+    code = ('import d2lsent.mxnet as d2l, d2lsent.fpu as fpu; '
+            'print(d2l.FLUSHING, fpu.get_mxcsr() & (fpu.FTZ | fpu.DAZ))')
+    out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out == [str(flushed), str(fpu.FTZ | fpu.DAZ if flushed else 0)]

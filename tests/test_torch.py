@@ -26,13 +26,6 @@ def test_load_array_shuffles_with_seed():
         list(range(10))
 
 
-def test_mxnet_backend_names_are_a_subset():
-    """The data names are shared now; the MXNet model follows (issue 4)."""
-    from d2lsent import mxnet
-    assert set(mxnet.__all__) <= set(d2l.__all__)
-    assert all(hasattr(d2l, name) for name in d2l.__all__)
-
-
 def test_parameter_count_and_output_shape():
     net = d2l.BiRNN(vocab_size=49_346, embed_size=100, num_hiddens=100, num_layers=2)
     # embedding 49,346 x 100; per LSTM layer and direction 4h x (input + h) + 2 x 4h
@@ -97,3 +90,33 @@ def test_predict_sentiment_rejects_empty_text(imdb_data):
         d2l.predict_sentiment(net, imdb_data.vocab, '   ')
     label, prob = d2l.predict_sentiment(net, imdb_data.vocab, 'a fine film')
     assert label in ('positive', 'negative') and 0.5 <= prob <= 1
+
+
+def test_reverse_padded_reverses_only_the_tokens():
+    x = torch.arange(4).reshape(4, 1).repeat(1, 3)  # (steps, batch)
+    out = d2l.reverse_padded(x, torch.tensor([4, 2, 1]))
+    assert out.T.tolist() == [[3, 2, 1, 0], [1, 0, 2, 3], [0, 1, 2, 3]]
+    assert torch.equal(d2l.reverse_padded(out, torch.tensor([4, 2, 1])), x)
+
+
+def test_masked_outputs_equal_each_review_alone(imdb_data):
+    """The fast recipe's outputs at every real token are those of the review run alone."""
+    torch.manual_seed(0)
+    net = d2l.BiRNN(len(imdb_data.vocab), 50, 100, 2).eval()
+    lengths = torch.tensor([60, 1, 17, 59, 33, 2])
+    X = torch.tensor(imdb_data.test_features[:6, :60])
+    with torch.no_grad():
+        outputs = d2l.masked_lstm(net.encoder, net.embedding(X.T), lengths)
+        logits = net(X, lengths)
+        for b, n in enumerate(lengths):
+            alone, _ = net.encoder(net.embedding(X[b:b + 1, :n].T))
+            assert torch.allclose(outputs[:n, b], alone[:, 0], atol=1e-5)
+            assert torch.allclose(logits[b], net(X[b:b + 1, :n])[0], atol=1e-5)
+
+
+def test_fast_and_book_agree_when_all_lengths_are_equal(imdb_data):
+    torch.manual_seed(0)
+    net = d2l.BiRNN(len(imdb_data.vocab), 50, 100, 2)
+    X = torch.tensor(imdb_data.test_features[:8, :40])
+    assert torch.allclose(net(X, torch.full((8,), 40)), net(X), atol=1e-6)
+

@@ -10,9 +10,11 @@ def test_config_defaults_are_the_books_recipe():
     assert (c.num_hiddens, c.num_layers, c.batch_size, c.num_steps, c.num_epochs) == \
         (100, 2, 64, 500, 5)
     assert not c.freeze_embedding
+    assert c.recipe == 'fast'
 
 
-@pytest.mark.parametrize('field, value', [('batch_size', 0), ('num_epochs', -1), ('lr', 0)])
+@pytest.mark.parametrize('field, value', [('batch_size', 0), ('num_epochs', -1), ('lr', 0),
+                                          ('recipe', 'packed')])
 def test_config_rejects_bad_values(field, value):
     with pytest.raises(ValueError, match=f'{field} must be'):
         Config(**{field: value})
@@ -24,17 +26,24 @@ def test_splits_are_disjoint_seeded_and_balanced(imdb_data):
     assert (train_iter.num_examples, valid_iter.num_examples, test_iter.num_examples) == \
         (900, 100, 1000)
     assert vocab is imdb_data.vocab
-    rows = lambda it: {tuple(x[:20]) for X, _ in it for x in X}
+    rows = lambda it: {tuple(x[:20]) for X, *_ in it for x in X}
     assert not rows(train_iter) & rows(valid_iter)
-    assert np.concatenate([y for _, y in test_iter]).sum() == 500
+    assert np.concatenate([y for _, y, _ in test_iter]).sum() == 500
     again = training.make_splits(config)[1]
     assert rows(again) == rows(valid_iter)
 
 
-def test_full_split_sizes(imdb_data):
-    train_iter, valid_iter, test_iter, _ = training.make_splits(Config())
+@pytest.mark.parametrize('recipe', ['fast', 'book'])
+def test_full_split_sizes(imdb_data, recipe):
+    train_iter, valid_iter, test_iter, _ = training.make_splits(Config(recipe=recipe))
     assert (train_iter.num_examples, valid_iter.num_examples, test_iter.num_examples) == \
         (22_500, 2_500, 25_000)
+    X = next(iter(test_iter))[0]
+    if recipe == 'book':  # every review padded to 500 steps, 56.3% padding
+        assert X.shape == (64, 500)
+    else:  # length buckets: the shortest test reviews first, 0.3% padding
+        assert X.shape == (64, imdb_data.test_lengths[np.argsort(imdb_data.test_lengths)[63]])
+        assert train_iter.padding_fraction() < 0.003 and test_iter.padding_fraction() < 0.003
 
 
 def test_history_and_accumulator():

@@ -1,0 +1,49 @@
+"""Flush denormal floats to zero in the calling thread (x86-64 with glibc).
+
+Denormal (subnormal) floats are handled in slow microcode by x86 CPUs; the
+gradients of long recurrences produce many of them. PyTorch has a switch
+(``torch.set_flush_denormal``); MXNet has none, and its worker threads take
+the floating-point mode of the thread that starts them. This module sets the
+two bits of the SSE control register MXCSR that matter, flush-to-zero (FTZ)
+and denormals-are-zero (DAZ), through the C maths library's ``fegetenv`` and
+``fesetenv``, so that it can run before MXNet starts its threads.
+"""
+import ctypes
+import ctypes.util
+import platform
+
+FTZ, DAZ = 1 << 15, 1 << 6
+_MXCSR_OFFSET = 28  # glibc's x86-64 fenv_t: 28 bytes of x87 state, then MXCSR
+
+
+class _FenvT(ctypes.Structure):
+    _fields_ = [('x87', ctypes.c_ubyte * _MXCSR_OFFSET), ('mxcsr', ctypes.c_uint32)]
+
+
+def _libm():
+    if platform.machine() not in ('x86_64', 'AMD64') or platform.system() != 'Linux':
+        return None
+    return ctypes.CDLL(ctypes.util.find_library('m'))  # fegetenv, fesetenv
+
+
+def get_mxcsr():
+    """The calling thread's MXCSR, or ``None`` where this module cannot read it."""
+    libm = _libm()
+    if libm is None:
+        return None
+    env = _FenvT()
+    if libm.fegetenv(ctypes.byref(env)) != 0:
+        return None
+    return env.mxcsr
+
+
+def set_flush_denormals(enabled=True):
+    """Set (or clear) FTZ and DAZ in the calling thread; ``True`` if it worked."""
+    libm = _libm()
+    if libm is None:
+        return False
+    env = _FenvT()
+    if libm.fegetenv(ctypes.byref(env)) != 0:
+        return False
+    env.mxcsr = env.mxcsr | FTZ | DAZ if enabled else env.mxcsr & ~(FTZ | DAZ)
+    return libm.fesetenv(ctypes.byref(env)) == 0 and get_mxcsr() == env.mxcsr

@@ -1,0 +1,79 @@
+"""One model contract: the PyTorch and the Gluon BiRNN are the same function."""
+import numpy as onp
+import pytest
+import torch
+from mxnet import autograd, gluon, np
+
+from d2lsent import mxnet as d2l_mx
+from d2lsent import torch as d2l_pt
+from d2lsent.training import Config, make_splits
+
+
+def test_both_backends_expose_the_same_names():
+    assert d2l_mx.__all__ == d2l_pt.__all__
+    assert all(hasattr(m, name) for m in (d2l_mx, d2l_pt) for name in d2l_pt.__all__)
+
+
+def test_both_backends_see_identical_minibatches(imdb_data):
+    """Same token ids, same order, every epoch, from the shared data layer."""
+    for recipe in ('book', 'fast'):
+        config = Config(recipe=recipe, limit=2000, seed=3)
+        mx_iters = make_splits(config, d2l_mx.to_tensor)[:3]
+        pt_iters = make_splits(config, d2l_pt.to_tensor)[:3]
+        for mx_iter, pt_iter in zip(mx_iters, pt_iters):
+            for _ in range(2):  # two epochs: reshuffled alike
+                for mx_batch, pt_batch in zip(mx_iter, pt_iter):
+                    assert len(mx_batch) == len(pt_batch) == (2 if recipe == 'book' else 3)
+                    assert all((m.asnumpy() == p.numpy()).all()
+                               for m, p in zip(mx_batch, pt_batch))
+
+
+@pytest.fixture(scope='module')
+def pair(tmp_path_factory, imdb_data):
+    """A GloVe-initialised PyTorch BiRNN, and its weights loaded into Gluon."""
+    config = Config(seed=5)
+    net = d2l_pt.build_model(imdb_data.vocab, d2l_pt.TokenEmbedding(), config)
+    path = d2l_pt.save_model(net, imdb_data.vocab, config,
+                             tmp_path_factory.mktemp('pair') / 'model.npz')
+    return net, d2l_mx.load_model(path, imdb_data.vocab)[0]
+
+
+@pytest.mark.parametrize('recipe', ['book', 'fast'])
+def test_logits_and_gradients_agree_on_a_real_minibatch(pair, imdb_data, recipe):
+    net, mx_net = pair
+    X, y = imdb_data.test_features[12_400:12_464], imdb_data.test_labels[12_400:12_464]
+    lengths = imdb_data.test_lengths[12_400:12_464]  # 32 positive, 32 negative reviews
+    args = () if recipe == 'book' else (lengths,)
+    if recipe == 'fast':
+        X = X[:, :lengths.max()]
+    # PyTorch: the mean cross-entropy.
+    net.zero_grad()
+    logits = net(torch.tensor(X), *map(torch.tensor, args))
+    torch.nn.functional.cross_entropy(logits, torch.tensor(y)).backward()
+    # Gluon: the summed loss; trainer.step(batch_size) divides by the batch size.
+    with autograd.record():
+        mx_logits = mx_net(np.array(X), *map(np.array, args))
+        l = gluon.loss.SoftmaxCrossEntropyLoss()(mx_logits, np.array(y))
+    l.backward()
+    diff = abs(logits.detach().numpy() - mx_logits.asnumpy()).max()
+    print(f'{recipe}: largest logit difference {diff:.2e}')
+    assert diff < 1e-5
+    for name in ('weight', 'bias'):
+        pt_grad = getattr(net.decoder, name).grad.numpy()
+        mx_grad = getattr(mx_net.decoder, name).grad().asnumpy() / len(y)
+        assert onp.allclose(pt_grad, mx_grad, atol=1e-6), name
+
+
+def test_a_trained_model_scores_the_same_in_both_backends(tmp_path, imdb_data):
+    config = Config(limit=2000, num_epochs=3, num_steps=100, valid_size=200)
+    net, vocab, history = d2l_pt.fit(config)
+    path = d2l_pt.save_model(net, vocab, config, tmp_path / 'model.npz')
+    mx_net = d2l_mx.load_model(path, vocab)[0]
+    test_iter = make_splits(config, d2l_mx.to_tensor)[2]
+    assert history['test_acc'][-1] > 0.55  # it learned something
+    assert abs(d2l_mx.evaluate_accuracy(mx_net, test_iter) - history['test_acc'][-1]) \
+        <= 1 / test_iter.num_examples  # at most one review on a near-tie
+    # And back: Gluon's checkpoint loads into PyTorch with the same predictions.
+    back = d2l_pt.load_model(d2l_mx.save_model(mx_net, vocab, config, tmp_path / 'mx.npz'))[0]
+    X = torch.tensor(imdb_data.test_features[:8, :100])
+    assert torch.allclose(back(X), net(X), atol=1e-6)
