@@ -26,24 +26,25 @@ def _libm():
     return ctypes.CDLL(ctypes.util.find_library('m'))  # fegetenv, fesetenv
 
 
+def _fenv():
+    """``(libm, fenv_t)`` of the calling thread, or ``(None, None)`` where unsupported."""
+    libm = _libm()
+    env = _FenvT()
+    if libm is None or libm.fegetenv(ctypes.byref(env)) != 0:
+        return None, None
+    return libm, env
+
+
 def get_mxcsr():
     """The calling thread's MXCSR, or ``None`` where this module cannot read it."""
-    libm = _libm()
-    if libm is None:
-        return None
-    env = _FenvT()
-    if libm.fegetenv(ctypes.byref(env)) != 0:
-        return None
-    return env.mxcsr
+    env = _fenv()[1]
+    return None if env is None else env.mxcsr
 
 
 def set_flush_denormals(enabled=True):
     """Set (or clear) FTZ and DAZ in the calling thread; ``True`` if it worked."""
-    libm = _libm()
-    if libm is None:
-        return False
-    env = _FenvT()
-    if libm.fegetenv(ctypes.byref(env)) != 0:
+    libm, env = _fenv()
+    if env is None:
         return False
     env.mxcsr = env.mxcsr | FTZ | DAZ if enabled else env.mxcsr & ~(FTZ | DAZ)
     return libm.fesetenv(ctypes.byref(env)) == 0 and get_mxcsr() == env.mxcsr
