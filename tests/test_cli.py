@@ -121,3 +121,18 @@ def test_bench_bad_values(capsys, tmp_path):
     assert 'Unknown recipe packed: choose from fast, book' in capsys.readouterr().err
     assert main(['bench', '--checkpoint', str(tmp_path / 'none.npz')]) == 1
     assert 'No checkpoint at' in capsys.readouterr().err
+
+
+def test_train_with_mxnet_and_evaluate_with_torch(tmp_path, imdb_data, capsys):
+    """The main command trains with either backend; the checkpoint serves both."""
+    out = tmp_path / 'mx'
+    assert main(['train', '--backend', 'mxnet', '--limit', '400', '--num-steps', '40',
+                 '--epochs', '1', '--valid-size', '50', '--out', str(out)]) == 0
+    config = json.loads((out / 'config.json').read_text())
+    assert config['backend'] == 'mxnet' and config['recipe'] == 'fast'
+    test_acc = json.loads((out / 'metrics.json').read_text())[-1]['test_acc']
+    capsys.readouterr()
+    assert main(['evaluate', str(out / 'model.npz'), '--limit', '400',
+                 '--backend', 'torch']) == 0
+    reported = float(capsys.readouterr().out.split('test accuracy: ')[1].split()[0])
+    assert abs(reported - test_acc) <= 0.0025  # the same reviews, to 3 decimals
