@@ -101,7 +101,7 @@ def test_module_help_runs():
 
 
 def test_bench_prints_one_json_line_per_recipe_and_the_ratio(run_folder, capsys):
-    assert main(['bench', '--batches', '2', '--num-steps', '60', '--json',
+    assert main(['bench', '--batches', '2', '--num-steps', '100', '--json',
                  '--checkpoint', str(run_folder / 'model.npz'), '--embedding',
                  'glove.6b.50d-packaged']) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -126,7 +126,7 @@ def test_bench_bad_values(capsys, tmp_path):
 def test_train_with_mxnet_and_evaluate_with_torch(tmp_path, imdb_data, capsys):
     """The main command trains with either backend; the checkpoint serves both."""
     out = tmp_path / 'mx'
-    assert main(['train', '--backend', 'mxnet', '--limit', '400', '--num-steps', '40',
+    assert main(['train', '--backend', 'mxnet', '--limit', '400', '--num-steps', '100',
                  '--epochs', '1', '--valid-size', '50', '--out', str(out)]) == 0
     config = json.loads((out / 'config.json').read_text())
     assert config['backend'] == 'mxnet' and config['recipe'] == 'fast'
