@@ -71,3 +71,19 @@ def check_shapes(params, expected, path):
             raise ValueError(f'{path}: parameter {name} has shape {params[name].shape}, '
                              f'the model expects {tuple(shape)} (vocabulary or '
                              f'configuration differ).')
+
+
+def load_model(path, vocab, new_model, get_params, set_params):
+    """``(net, vocab, config)`` from ``path`` for one backend.
+
+    ``new_model(vocab_size, embed_size, config)`` builds an initialised model;
+    ``get_params``/``set_params`` read and write its ``{name: numpy array}``.
+    With ``vocab``, the checkpoint's vocabulary must be the same.
+    """
+    params, saved_vocab, config = load(path)[:3]
+    if vocab is not None:
+        check_vocab(saved_vocab, vocab, path)
+    net = new_model(len(saved_vocab), params['embedding.weight'].shape[1], config)
+    check_shapes(params, {k: v.shape for k, v in get_params(net).items()}, path)
+    set_params(net, params)
+    return net, saved_vocab, config

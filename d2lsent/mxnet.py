@@ -243,13 +243,9 @@ def fit(config):
 
 def predict_sentiment(net, vocab, text):
     """``('positive' | 'negative', probability of that label)`` for one review."""
-    tokens = text.split()
-    if not tokens:
-        raise ValueError('The review is empty: give at least one word.')
-    X = np.array([vocab[tokens]], dtype='int32').as_in_ctx(try_all_gpus()[0])
-    probs = npx.softmax(net(X), axis=1)[0]
-    label = int(probs.argmax())
-    return ('positive' if label == 1 else 'negative'), float(probs[label])
+    X = np.array([training.review_ids(vocab, text)], dtype='int32')
+    probs = npx.softmax(net(X.as_in_ctx(try_all_gpus()[0])), axis=1)[0]
+    return training.sentiment(probs.asnumpy())
 
 
 def get_params(net):
@@ -282,13 +278,10 @@ def save_model(net, vocab, config, path, **meta):
 
 
 def load_model(path, vocab=None, device=None):
-    """``(net, vocab, config)`` from ``path``, saved by either backend."""
-    params, saved_vocab, config = checkpoint.load(path)[:3]
-    if vocab is not None:
-        checkpoint.check_vocab(saved_vocab, vocab, path)
-    embed_size = params['embedding.weight'].shape[1]
-    net = BiRNN(len(saved_vocab), embed_size, config.num_hiddens, config.num_layers)
-    initialize(net, device or try_all_gpus()[0])
-    checkpoint.check_shapes(params, {k: v.shape for k, v in get_params(net).items()}, path)
-    set_params(net, params)
-    return net, saved_vocab, config
+    """``(net, vocab, config)`` from ``path``, saved by either backend; with ``vocab``,
+    check it is the same."""
+    def new_model(vocab_size, embed_size, config):
+        net = BiRNN(vocab_size, embed_size, config.num_hiddens, config.num_layers)
+        initialize(net, device)
+        return net
+    return checkpoint.load_model(path, vocab, new_model, get_params, set_params)

@@ -237,16 +237,11 @@ def fit(config):
 
 def predict_sentiment(net, vocab, text):
     """``('positive' | 'negative', probability of that label)`` for one review."""
-    tokens = text.split()
-    if not tokens:
-        raise ValueError('The review is empty: give at least one word.')
     device = next(net.parameters()).device
     net.eval()
     with torch.no_grad():
-        X = torch.tensor([vocab[tokens]], device=device)
-        probs = torch.softmax(net(X), dim=1)[0]
-    label = int(probs.argmax())
-    return ('positive' if label == 1 else 'negative'), float(probs[label])
+        X = torch.tensor([training.review_ids(vocab, text)], device=device)
+        return training.sentiment(torch.softmax(net(X), dim=1)[0].cpu().numpy())
 
 
 def save_model(net, vocab, config, path, **meta):
@@ -255,12 +250,9 @@ def save_model(net, vocab, config, path, **meta):
 
 
 def load_model(path, vocab=None, device=None):
-    """``(net, vocab, config)`` from ``path``; with ``vocab``, check it is the same."""
-    params, saved_vocab, config = checkpoint.load(path)[:3]
-    if vocab is not None:
-        checkpoint.check_vocab(saved_vocab, vocab, path)
-    embed_size = params['embedding.weight'].shape[1]
-    net = BiRNN(len(saved_vocab), embed_size, config.num_hiddens, config.num_layers)
-    checkpoint.check_shapes(params, {k: v.shape for k, v in get_params(net).items()}, path)
-    set_params(net, params)
-    return net.to(device or 'cpu'), saved_vocab, config
+    """``(net, vocab, config)`` from ``path``, saved by either backend; with ``vocab``,
+    check it is the same."""
+    def new_model(vocab_size, embed_size, config):
+        return BiRNN(vocab_size, embed_size, config.num_hiddens, config.num_layers)
+    net, vocab, config = checkpoint.load_model(path, vocab, new_model, get_params, set_params)
+    return net.to(device or 'cpu'), vocab, config

@@ -191,3 +191,17 @@ def describe_machine():
         pass
     return (f'{os.cpu_count()} x {cpu}, {platform.system()}, Python '
             f'{platform.python_version()}, {time.strftime("%Y-%m-%d")}')
+
+
+def review_ids(vocab, text):
+    """Token ids of one review for prediction; an empty review is an error."""
+    tokens = text.split()
+    if not tokens:
+        raise ValueError('The review is empty: give at least one word.')
+    return vocab[tokens]
+
+
+def sentiment(probs):
+    """``('positive' | 'negative', probability of that label)`` from 2 class probabilities."""
+    label = int(probs.argmax())
+    return ('positive' if label == 1 else 'negative'), float(probs[label])
