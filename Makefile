@@ -11,7 +11,7 @@ MX2_TESTS := tests/test_mxnet.py tests/test_convert.py tests/test_fpu.py
 # Offline mirror of the data: ../shared/data when it exists (see README).
 export D2LSENT_MIRROR ?= $(abspath $(wildcard ../shared/data))
 
-.PHONY: env env-mx2 train test lab notebooks clean
+.PHONY: env env-mx2 train test lab notebooks ablations clean
 
 env: $(VENV)/.installed
 
@@ -34,6 +34,29 @@ $(VENV_MX2)/.installed: requirements-mx2.txt pyproject.toml
 train: env
 	$(PY) -m d2lsent prepare
 	$(PY) -m d2lsent train $(TRAIN_ARGS)
+
+# The results chapter's ablations: full runs (5 epochs, all reviews), each changing one
+# setting of the default run (the frozen one: of torch-glove-tokens); each ends with its
+# best epoch on validation. A run's folder docs/runs/ablations/NAME keeps its settings,
+# metrics, curves and test evaluation (the model.npz is not committed). `make ablations`
+# runs the missing ones (about 30 min each with PyTorch, 50 with MXNet, here) and prints
+# the table; two at a time, one thread each: OMP_NUM_THREADS=1 make -j2 ablations.
+# One run: make docs/runs/ablations/torch-glove-tokens/evaluation.json
+ABLATIONS := torch-base torch-glove-tokens torch-glove-tokens-frozen torch-xavier-embedding \
+	torch-lr-1.5625e-4 torch-book-recipe mxnet-base mxnet-glove-tokens
+ABLATION_ARGS_torch-base := --backend torch
+ABLATION_ARGS_torch-glove-tokens := --backend torch --tokenizer glove
+ABLATION_ARGS_torch-glove-tokens-frozen := --backend torch --tokenizer glove --freeze-embedding
+ABLATION_ARGS_torch-xavier-embedding := --backend torch --embedding-init xavier
+ABLATION_ARGS_torch-lr-1.5625e-4 := --backend torch --lr 1.5625e-4
+ABLATION_ARGS_torch-book-recipe := --backend torch --recipe book
+ABLATION_ARGS_mxnet-base := --backend mxnet
+ABLATION_ARGS_mxnet-glove-tokens := --backend mxnet --tokenizer glove
+docs/runs/ablations/%/evaluation.json: | env
+	$(PY) -m d2lsent train --keep-best-epoch $(ABLATION_ARGS_$*) --out $(@D)
+
+ablations: $(ABLATIONS:%=docs/runs/ablations/%/evaluation.json)
+	$(PY) -m d2lsent results $(ABLATIONS:%=docs/runs/ablations/%)
 
 # Notebooks run in smoke size here (D2LSENT_SMOKE=1); `make notebooks` runs them in full.
 # Then the MXNet tests again under MXNet 2.0.0b1.

@@ -1,12 +1,14 @@
-"""Command line: ``python -m d2lsent {prepare,train,evaluate,predict}``.
+"""Command line: ``python -m d2lsent {prepare,train,evaluate,predict,bench,results}``.
 
 * ``prepare`` fetches and verifies IMDb, builds the vocabulary and the padded
   arrays, loads the GloVe vectors and reports what it prepared.
 * ``train`` trains the BiRNN and writes a run folder (configuration, metrics per
   epoch, curves, checkpoint, predictions for example reviews).
-* ``evaluate`` reports the test accuracy of a checkpoint.
+* ``evaluate`` reports the test accuracy of a checkpoint and writes an error
+  analysis (``evaluation.json``, ``evaluation.png``) beside it.
 * ``predict`` labels reviews given on the command line or in a file.
 * ``bench`` times training minibatches of the book's and the fast recipe.
+* ``results`` prints a Markdown table of finished run folders.
 """
 import argparse
 import dataclasses
@@ -16,7 +18,8 @@ import pathlib
 import sys
 import time
 
-from . import checkpoint, download, glove, imdb, training
+from . import checkpoint, download, glove, imdb, text, training
+from .files import atomic_write
 
 BACKENDS = ['torch', 'mxnet']
 
@@ -45,15 +48,28 @@ def prepare(args):
     print(glove.coverage(data.vocab, embedding))
 
 
-def train(args):
+def _write_json(path, obj):
+    with atomic_write(path) as f:
+        f.write(json.dumps(obj, indent=1))
+
+
+def _plotting():
+    """Draw figures to files (no display); the modules that draw them."""
     import matplotlib
     matplotlib.use('Agg')
-    from .plot import plot_history
+    from . import evaluation, plot
+    return evaluation, plot
+
+
+def train(args):
+    evaluation, plot = _plotting()
     config = training.Config(
         embedding=args.embedding, num_hiddens=args.num_hiddens, num_layers=args.num_layers,
         batch_size=args.batch_size, num_steps=args.num_steps, num_epochs=args.epochs,
         lr=args.lr, freeze_embedding=args.freeze_embedding, valid_size=args.valid_size,
-        seed=args.seed, limit=args.limit, recipe=args.recipe)
+        seed=args.seed, limit=args.limit, recipe=args.recipe,
+        keep_best_epoch=args.keep_best_epoch, tokenizer=args.tokenizer,
+        embedding_init=args.embedding_init)
     backend = _backend(args.backend)
     out = pathlib.Path(args.out or f'runs/{time.strftime("%Y%m%d-%H%M%S")}-{args.backend}')
     print(f'backend: {args.backend}, run folder: {out}')
@@ -64,29 +80,46 @@ def train(args):
               f"{r['train_acc']:.3f}, valid acc {r['valid_acc']:.3f}, test acc "
               f"{r['test_acc']:.3f}, {r['examples_per_s']:.1f} examples/s, "
               f"{r['train_seconds'] + r['eval_seconds']:.0f} s")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / 'config.json').write_text(json.dumps(
-        dict(backend=args.backend, **dataclasses.asdict(config)), indent=1))
-    (out / 'metrics.json').write_text(history.to_json())
-    plot_history(history).savefig(out / 'curves.png', dpi=100)
+    _write_json(out / 'config.json', dict(backend=args.backend, **dataclasses.asdict(config),
+                                          machine=training.describe_machine(),
+                                          threads=backend.num_threads()))
+    _write_json(out / 'metrics.json', history.records)
+    fig = plot.plot_history(history)
+    with atomic_write(out / 'curves.png', 'wb') as f:
+        fig.savefig(f, format='png', dpi=100)
+    plot.plt.close(fig)
     backend.save_model(net, vocab, config, out / 'model.npz')
     predictions = [dict(zip(('text', 'expected', 'label', 'probability'),
-                            (text, expected, *backend.predict_sentiment(net, vocab, text))))
-                   for text, expected in training.EXAMPLE_REVIEWS]
-    (out / 'predictions.json').write_text(json.dumps(predictions, indent=1))
+                            (review, expected,
+                             *backend.predict_sentiment(net, vocab, review, config.tokenizer))))
+                   for review, expected in training.EXAMPLE_REVIEWS]
+    _write_json(out / 'predictions.json', predictions)
     for p in predictions:
         print(f"{p['label']} ({p['probability']:.3f}): {p['text']}")
-    print(f"test accuracy: {history['test_acc'][-1]:.3f}")
+    report = evaluation.evaluate_test_set(net, config, backend.to_tensor, backend.predict_proba)
+    evaluation.write_report(report, out)
+    summary = history.summary()
+    chosen = (f"epoch {summary['selected_epoch']}, the best on validation"
+              if config.keep_best_epoch else 'last epoch')
+    print(f"test accuracy: {summary['test_acc']:.3f} ({chosen})")
 
 
 def evaluate(args):
+    evaluation, _ = _plotting()
     backend = _backend(args.backend)
     net, vocab, config = backend.load_model(args.checkpoint)
     config = dataclasses.replace(config, limit=args.limit)
-    *_, test_iter, data_vocab = training.make_splits(config, backend.to_tensor)
-    checkpoint.check_vocab(vocab, data_vocab, args.checkpoint)
-    print(f'test accuracy: {backend.evaluate_accuracy(net, test_iter):.3f} '
-          f'on {test_iter.num_examples:,} reviews')
+    data = imdb.load_imdb(config.num_steps, tokenizer=config.tokenizer)
+    checkpoint.check_vocab(vocab, data.vocab, args.checkpoint)
+    report = evaluation.evaluate_test_set(net, config, backend.to_tensor, backend.predict_proba)
+    out = pathlib.Path(args.out or pathlib.Path(args.checkpoint).parent)
+    paths = evaluation.write_report(report, out)
+    print(f"test accuracy: {report['accuracy']:.3f} on {report['reviews']:,} reviews")
+    for name, scores in report['per_class'].items():
+        print(f"{name}: precision {scores['precision']:.3f}, recall {scores['recall']:.3f}, "
+              f"F1 {scores['f1']:.3f}")
+    print(f"expected calibration error: {report['expected_calibration_error']:.3f}")
+    print('wrote', ', '.join(map(str, paths)))
 
 
 def predict(args):
@@ -100,10 +133,10 @@ def predict(args):
     if not texts or not all(t.strip() for t in texts):
         raise ValueError('Give a non-empty review as an argument or with --file.')
     backend = _backend(args.backend)
-    net, vocab, _ = backend.load_model(args.checkpoint)
-    for text in texts:
-        label, prob = backend.predict_sentiment(net, vocab, text)
-        print(f'{label}\t{prob:.3f}\t{text}')
+    net, vocab, config = backend.load_model(args.checkpoint)
+    for review in texts:
+        label, prob = backend.predict_sentiment(net, vocab, review, config.tokenizer)
+        print(f'{label}\t{prob:.3f}\t{review}')
 
 
 def bench(args):
@@ -121,6 +154,11 @@ def bench(args):
     results = bench.run(_backend(args.backend), recipes, args.batches, config, flush,
                         args.checkpoint)
     bench.report(results, args.json)
+
+
+def results(args):
+    from .results import markdown_table
+    print(markdown_table(args.runs))
 
 
 def _parser():
@@ -146,8 +184,8 @@ def _parser():
                    help='minimum count of a token in the vocabulary (default 5)')
     t = command('train', train, 'train the BiRNN and write a run folder',
                 'Train the BiRNN (GloVe embedding, 2-layer bidirectional LSTM) and write '
-                'config.json, metrics.json, curves.png, model.npz and predictions.json '
-                'to the run folder.')
+                'config.json, metrics.json, curves.png, model.npz, predictions.json and '
+                'the test evaluation (evaluation.json, evaluation.png) to the run folder.')
     backend_option(t)
     t.add_argument('--out', help='run folder (default runs/DATE-TIME-BACKEND)')
     t.add_argument('--epochs', type=int, default=5, help='epochs (default 5)')
@@ -163,6 +201,15 @@ def _parser():
     t.add_argument('--recipe', choices=training.RECIPES, default='fast',
                    help="fast (default): length buckets, masked LSTM, denormals flushed; "
                         "book: every review padded to --num-steps, as in the book")
+    t.add_argument('--tokenizer', choices=text.TOKENIZERS, default='book',
+                   help="book (default): split on whitespace, as in the book; glove: "
+                        "lower-case, drop <br />, split off punctuation, as GloVe's tokens")
+    t.add_argument('--embedding-init', choices=training.EMBEDDING_INITS, default='glove',
+                   help='start the embedding from the word vectors (glove, default) or '
+                        'from random Xavier values (xavier; the vectors still set its width)')
+    t.add_argument('--keep-best-epoch', action='store_true',
+                   help='end with the parameters of the epoch with the best validation '
+                        'accuracy (default: those of the last epoch)')
     t.add_argument('--limit', type=int, default=0,
                    help='use only this many training and test reviews, half of each '
                         'class (smoke runs; default 0 = all 25,000)')
@@ -188,11 +235,20 @@ def _parser():
         p.add_argument('--embedding', default=glove.PACKAGED,
                        help=f'word vectors: {glove.PACKAGED} (offline, default), '
                             'glove.6b.50d, glove.6b.100d, or a GloVe .txt path')
-    e = command('evaluate', evaluate, 'test accuracy of a checkpoint',
-                'Report the accuracy of a saved model on the IMDb test reviews.')
+    e = command('evaluate', evaluate, 'test accuracy and error analysis of a checkpoint',
+                'Report the accuracy of a saved model on the IMDb test reviews and write '
+                'evaluation.json and evaluation.png (confusion matrix, precision, recall '
+                'and F1 per class, accuracy by review length, calibration, the most '
+                'confidently wrong reviews).')
     e.add_argument('checkpoint', help='model.npz of a run folder')
     e.add_argument('--limit', type=int, default=0, help='evaluate on this many test reviews')
+    e.add_argument('--out', help='folder for evaluation.json and evaluation.png '
+                                 "(default: the checkpoint's folder)")
     backend_option(e)
+    r = command('results', results, 'a Markdown table of finished runs',
+                'Print one row per run folder: settings, the selected epoch, validation '
+                'and test accuracy, training time and examples/s.')
+    r.add_argument('runs', nargs='+', help='run folders written by train')
     p = command('predict', predict, 'label reviews with a checkpoint',
                 'Print label, probability and text for each review.')
     p.add_argument('checkpoint', help='model.npz of a run folder')

@@ -6,12 +6,11 @@ written to a temporary file and renamed, so a crash never leaves half a file.
 """
 import dataclasses
 import json
-import os
 import pathlib
-import tempfile
 
 import numpy as np
 
+from .files import atomic_write
 from .text import Vocab
 from .training import Config
 
@@ -20,20 +19,12 @@ FORMAT = 'd2lsent-checkpoint-1'
 
 def save(path, params, vocab, config, **meta):
     """Write ``params`` (name -> numpy array), ``vocab`` and ``config`` to ``path``."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     header = dict(format=FORMAT, config=dataclasses.asdict(config),
                   idx_to_token=vocab.idx_to_token, **meta)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.npz')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            np.savez(f, __header__=np.array(json.dumps(header)),
-                     **{f'param:{k}': v for k, v in params.items()})
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
+    with atomic_write(path, 'wb', suffix='.npz') as f:
+        np.savez(f, __header__=np.array(json.dumps(header)),
+                 **{f'param:{k}': v for k, v in params.items()})
+    return pathlib.Path(path)
 
 
 def load(path):

@@ -26,6 +26,8 @@ import zipfile
 
 from tqdm import tqdm
 
+from .files import atomic_write
+
 DATA_URL = 'http://d2l-data.s3-accelerate.amazonaws.com/'  # as in d2l 1.0.3
 CACHE_ENV = 'D2LSENT_CACHE'
 MIRROR_ENV = 'D2LSENT_MIRROR'
@@ -138,30 +140,22 @@ def _from_mirror(resource):
 
 def _download_to(url, dest, sha1):
     """Stream ``url`` into a temporary file beside ``dest``, verify, rename."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f'.{dest.name}.',
-                               suffix='.part')
-    try:
+    with atomic_write(dest, 'wb') as f, urllib.request.urlopen(url, timeout=60) as r:
         digest = hashlib.sha1()
-        with os.fdopen(fd, 'wb') as f, urllib.request.urlopen(url, timeout=60) as r:
-            total = int(r.headers.get('Content-Length') or 0) or None
-            with tqdm(total=total, unit='B', unit_scale=True,
-                      desc=f'Downloading {dest.name}') as bar:
-                for chunk in iter(lambda: r.read(1 << 16), b''):
-                    f.write(chunk)
-                    digest.update(chunk)
-                    bar.update(len(chunk))
-            if total is not None and f.tell() != total:
-                raise DataError(f'Download of {url} stopped after {f.tell()} '
-                                f'of {total} bytes; try again.')
+        total = int(r.headers.get('Content-Length') or 0) or None
+        with tqdm(total=total, unit='B', unit_scale=True,
+                  desc=f'Downloading {dest.name}') as bar:
+            for chunk in iter(lambda: r.read(1 << 16), b''):
+                f.write(chunk)
+                digest.update(chunk)
+                bar.update(len(chunk))
+        if total is not None and f.tell() != total:
+            raise DataError(f'Download of {url} stopped after {f.tell()} '
+                            f'of {total} bytes; try again.')
         if digest.hexdigest() != sha1:
             raise DataError(f'SHA1 mismatch for {dest.name} downloaded from '
                             f'{url}: expected {sha1}, got {digest.hexdigest()}. '
                             f'Nothing was cached; try again.')
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def download(resource):

@@ -45,11 +45,14 @@ class ImdbArrays:
 
     ``*_features``: int32, shape ``(25000, num_steps)``; ``*_labels``: int64,
     shape ``(25000,)``; ``*_lengths``: the real (unpadded, truncated) length of
-    each review. ``*_tokens`` keep the token lists the arrays were made from.
+    each review. ``*_reviews`` keep the review texts (their tokens are
+    ``text.tokenize_with(tokenizer, reviews)``): millions of small token strings
+    take several times the memory of the texts.
     """
     vocab: text.Vocab
-    train_tokens: list
-    test_tokens: list
+    tokenizer: str
+    train_reviews: list
+    test_reviews: list
     train_features: np.ndarray
     train_labels: np.ndarray
     train_lengths: np.ndarray
@@ -65,26 +68,28 @@ def _features(vocab, lines, num_steps):
     return np.array(ids, dtype=np.int32), np.array(lengths, dtype=np.int64)
 
 
-def load_imdb(num_steps=500, min_freq=5, data_dir=None):
+def load_imdb(num_steps=500, min_freq=5, data_dir=None, tokenizer='book'):
     """Read, tokenize and pad both splits; the vocabulary comes from training only.
 
     This is d2l 1.0.3's ``load_data_imdb`` without the framework: as in the
     book, the vocabulary reserves no ``'<pad>'`` token, so padding uses the
-    ``'<unk>'`` index. The result is cached in memory (arrays are read-only).
+    ``'<unk>'`` index. ``tokenizer='glove'`` lower-cases and splits off
+    punctuation instead of the book's whitespace split (``text.tokenize_with``).
+    The result is cached in memory (arrays are read-only).
     """
-    return _load_imdb(num_steps, min_freq,
-                      str(data_dir or download.download_extract('aclImdb')))
+    return _load_imdb(num_steps, min_freq, str(data_dir or download.download_extract('aclImdb')),
+                      text.check_tokenizer(tokenizer))
 
 
-@functools.lru_cache(maxsize=2)
-def _load_imdb(num_steps, min_freq, data_dir):
+@functools.lru_cache(maxsize=3)
+def _load_imdb(num_steps, min_freq, data_dir, tokenizer):
     train_data, test_data = read_imdb(data_dir, True), read_imdb(data_dir, False)
-    train_tokens = text.tokenize(train_data[0])
-    test_tokens = text.tokenize(test_data[0])
+    train_tokens = text.tokenize_with(tokenizer, train_data[0])
     vocab = text.Vocab(train_tokens, min_freq=min_freq)
     train_x, train_len = _features(vocab, train_tokens, num_steps)
-    test_x, test_len = _features(vocab, test_tokens, num_steps)
-    arrays = ImdbArrays(vocab, train_tokens, test_tokens,
+    del train_tokens  # keep only one split's token lists in memory at a time
+    test_x, test_len = _features(vocab, text.tokenize_with(tokenizer, test_data[0]), num_steps)
+    arrays = ImdbArrays(vocab, tokenizer, train_data[0], test_data[0],
                         train_x, np.array(train_data[1]), train_len,
                         test_x, np.array(test_data[1]), test_len)
     for a in vars(arrays).values():

@@ -45,8 +45,9 @@ __all__ = ['BiRNN', 'Buckets', 'Config', 'Minibatches', 'TokenEmbedding', 'Vocab
            'build_model', 'coverage', 'evaluate_accuracy', 'fit', 'flush_denormals',
            'get_params', 'initialize', 'load_array', 'load_data_imdb', 'load_model',
            'lstm_params', 'make_train_step', 'masked_lstm', 'num_threads',
-           'predict_sentiment', 'read_imdb', 'reverse_padded', 'save_model', 'set_params',
-           'to_tensor', 'tokenize', 'train', 'truncate_pad', 'try_all_gpus']
+           'predict_proba', 'predict_sentiment', 'read_imdb', 'reverse_padded',
+           'save_model', 'set_params', 'to_tensor', 'tokenize', 'train', 'truncate_pad',
+           'try_all_gpus']
 
 
 def to_tensor(array):
@@ -178,13 +179,15 @@ def initialize(net, device=None):
 def build_model(vocab, embedding, config, device=None):
     """A seeded ``BiRNN`` whose embedding is copied from ``embedding`` (GloVe).
 
-    The embedding is fine-tuned unless ``config.freeze_embedding``.
+    As ``d2lsent.torch.build_model``: fine-tuned unless ``config.freeze_embedding``,
+    Xavier's values kept if ``config.embedding_init == 'xavier'``.
     """
     device = device or try_all_gpus()[0]
     mx.random.seed(config.seed)
     net = BiRNN(len(vocab), embedding.dim, config.num_hiddens, config.num_layers)
     initialize(net, device)
-    net.embedding.weight.set_data(np.array(embedding[vocab.idx_to_token]))
+    if config.embedding_init == 'glove':
+        net.embedding.weight.set_data(np.array(embedding[vocab.idx_to_token]))
     if config.freeze_embedding:
         net.embedding.weight.grad_req = 'null'
     return net
@@ -199,6 +202,16 @@ def evaluate_accuracy(net, data_iter, device=None):
         metric.add((y_hat.argmax(axis=1).astype(y.dtype) == y.as_in_ctx(device)).sum(),
                    len(y))
     return metric[0] / metric[1]
+
+
+def predict_proba(net, data_iter, device=None):
+    """Probability of "positive" for each review of an unshuffled ``data_iter``,
+    in the order of its examples (the fast recipe's buckets reorder them)."""
+    device = device or try_all_gpus()[0]
+    probs = [npx.softmax(net(X.as_in_ctx(device), *(l.as_in_ctx(device) for l in lengths)),
+                         axis=1)[:, 1].asnumpy()
+             for X, _, *lengths in data_iter]
+    return training.in_example_order(data_iter, probs)
 
 
 def make_train_step(net, config, device):
@@ -233,7 +246,8 @@ def train(net, train_iter, valid_iter, test_iter, config, devices=None, animator
 
     def evaluate(data_iter):
         return evaluate_accuracy(net, data_iter, device)
-    return train_epochs(step, evaluate, train_iter, valid_iter, test_iter, config, animator)
+    return train_epochs(step, evaluate, train_iter, valid_iter, test_iter, config, animator,
+                        lambda: get_params(net), lambda params: set_params(net, params))
 
 
 def fit(config):
@@ -241,9 +255,10 @@ def fit(config):
     return training.fit(config, to_tensor, build_model, train)
 
 
-def predict_sentiment(net, vocab, text):
-    """``('positive' | 'negative', probability of that label)`` for one review."""
-    X = np.array([training.review_ids(vocab, text)], dtype='int32')
+def predict_sentiment(net, vocab, text, tokenizer='book'):
+    """``('positive' | 'negative', probability of that label)`` for one review
+    (split into tokens as the vocabulary was: ``config.tokenizer``)."""
+    X = np.array([training.review_ids(vocab, text, tokenizer)], dtype='int32')
     probs = npx.softmax(net(X.as_in_ctx(try_all_gpus()[0])), axis=1)[0]
     return training.sentiment(probs.asnumpy())
 

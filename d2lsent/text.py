@@ -1,6 +1,9 @@
 """Text to token ids: ``tokenize``, ``Vocab`` and ``truncate_pad``, as in d2l 1.0.3."""
 import collections
 import itertools
+import re
+
+TOKENIZERS = ('book', 'glove')
 
 
 def tokenize(lines, token='word'):
@@ -12,6 +15,35 @@ def tokenize(lines, token='word'):
     if token not in ('word', 'char'):
         raise ValueError(f"Unknown token type {token!r}: use 'word' or 'char'.")
     return [line.split() if token == 'word' else list(line) for line in lines]
+
+
+# GloVe 6B's tokens are lower-case, with punctuation and the clitics of the
+# Stanford tokenizer split off: "Don't!" -> "do", "n't", "!".
+_MARKUP = re.compile(r'<br\s*/?>')
+_GLOVE_TOKEN = re.compile(r"\w+(?=n't)|n't|'(?:s|re|ve|ll|d|m)\b|\w+|\S")
+
+
+def glove_tokenize(lines):
+    """Split each line into tokens as GloVe 6B spells them.
+
+    Lower-cases, drops the ``<br />`` line breaks of the IMDb reviews and splits
+    punctuation and clitics off the words: ``'Great movie!<br />Don't miss it.'``
+    gives ``['great', 'movie', '!', 'do', "n't", 'miss', 'it', '.']``.
+    """
+    return [_GLOVE_TOKEN.findall(_MARKUP.sub(' ', line.lower())) for line in lines]
+
+
+def check_tokenizer(tokenizer):
+    """``tokenizer`` if it names one of ``TOKENIZERS``, else a ``ValueError``."""
+    if tokenizer not in TOKENIZERS:
+        raise ValueError(f"Unknown tokenizer {tokenizer!r}: use one of {', '.join(TOKENIZERS)}.")
+    return tokenizer
+
+
+def tokenize_with(tokenizer, lines):
+    """Tokens of each line with ``tokenizer``: ``'book'`` (``tokenize``, the book's
+    whitespace split) or ``'glove'`` (``glove_tokenize``)."""
+    return tokenize(lines) if check_tokenizer(tokenizer) == 'book' else glove_tokenize(lines)
 
 
 class Vocab:

@@ -21,8 +21,9 @@ __all__ = ['BiRNN', 'Buckets', 'Config', 'Minibatches', 'TokenEmbedding', 'Vocab
            'build_model', 'coverage', 'evaluate_accuracy', 'fit', 'flush_denormals',
            'get_params', 'initialize', 'load_array', 'load_data_imdb', 'load_model',
            'lstm_params', 'make_train_step', 'masked_lstm', 'num_threads',
-           'predict_sentiment', 'read_imdb', 'reverse_padded', 'save_model', 'set_params',
-           'to_tensor', 'tokenize', 'train', 'truncate_pad', 'try_all_gpus']
+           'predict_proba', 'predict_sentiment', 'read_imdb', 'reverse_padded',
+           'save_model', 'set_params', 'to_tensor', 'tokenize', 'train', 'truncate_pad',
+           'try_all_gpus']
 
 
 def to_tensor(array):
@@ -146,13 +147,15 @@ def build_model(vocab, embedding, config, device=None):
 
     Xavier initialises the embedding and the decoder; the LSTM keeps PyTorch's
     own initialisation. The embedding is fine-tuned unless
-    ``config.freeze_embedding``.
+    ``config.freeze_embedding``; it keeps Xavier's values (the width of
+    ``embedding``) if ``config.embedding_init == 'xavier'``.
     """
     torch.manual_seed(config.seed)
     net = BiRNN(len(vocab), embedding.dim, config.num_hiddens, config.num_layers)
     initialize(net, device)
-    with torch.no_grad():
-        net.embedding.weight.copy_(torch.from_numpy(embedding[vocab.idx_to_token]))
+    if config.embedding_init == 'glove':
+        with torch.no_grad():
+            net.embedding.weight.copy_(torch.from_numpy(embedding[vocab.idx_to_token]))
     net.embedding.weight.requires_grad_(not config.freeze_embedding)
     return net
 
@@ -167,6 +170,18 @@ def evaluate_accuracy(net, data_iter, device=None):
             y_hat = net(X.to(device), *(l.to(device) for l in lengths))
             metric.add((y_hat.argmax(dim=1).cpu() == y).sum(), len(y))
     return metric[0] / metric[1]
+
+
+def predict_proba(net, data_iter, device=None):
+    """Probability of "positive" for each review of an unshuffled ``data_iter``,
+    in the order of its examples (the fast recipe's buckets reorder them)."""
+    device = device or next(net.parameters()).device
+    net.eval()
+    with torch.no_grad():
+        probs = [torch.softmax(net(X.to(device), *(l.to(device) for l in lengths)),
+                               dim=1)[:, 1].cpu().numpy()
+                 for X, _, *lengths in data_iter]
+    return training.in_example_order(data_iter, probs)
 
 
 @contextlib.contextmanager
@@ -227,7 +242,8 @@ def train(net, train_iter, valid_iter, test_iter, config, devices=None, animator
         return evaluate_accuracy(model, data_iter, devices[0])
     with flush_denormals(config.recipe == 'fast'):
         return train_epochs(step, evaluate, train_iter, valid_iter, test_iter, config,
-                            animator)
+                            animator, lambda: get_params(net),
+                            lambda params: set_params(net, params))
 
 
 def fit(config):
@@ -235,12 +251,13 @@ def fit(config):
     return training.fit(config, to_tensor, build_model, train)
 
 
-def predict_sentiment(net, vocab, text):
-    """``('positive' | 'negative', probability of that label)`` for one review."""
+def predict_sentiment(net, vocab, text, tokenizer='book'):
+    """``('positive' | 'negative', probability of that label)`` for one review
+    (split into tokens as the vocabulary was: ``config.tokenizer``)."""
     device = next(net.parameters()).device
     net.eval()
     with torch.no_grad():
-        X = torch.tensor([training.review_ids(vocab, text)], device=device)
+        X = torch.tensor([training.review_ids(vocab, text, tokenizer)], device=device)
         return training.sentiment(torch.softmax(net(X), dim=1)[0].cpu().numpy())
 
 

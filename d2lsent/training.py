@@ -8,11 +8,12 @@ import time
 import numpy as np
 from tqdm import tqdm
 
-from . import imdb
+from . import imdb, text
 from .batching import Buckets, Minibatches
 from .glove import TokenEmbedding
 
 RECIPES = ('fast', 'book')
+EMBEDDING_INITS = ('glove', 'xavier')
 
 
 # The final check of a trained model: these must be classified as labelled.
@@ -39,6 +40,14 @@ class Config:
     each batch only to its longest review, reads the outputs at each review's
     first and last real token, and flushes denormal floats to zero. Both train
     the same parameters, so a checkpoint serves either.
+
+    ``tokenizer='glove'`` lower-cases the reviews and splits off punctuation
+    (``text.glove_tokenize``) instead of the book's whitespace split, so more
+    tokens find a GloVe vector; it makes a different vocabulary.
+    ``embedding_init='xavier'`` starts the embedding from random (Xavier) values
+    instead of the word vectors (an ablation: what is GloVe worth?).
+    ``keep_best_epoch=True`` ends training with the parameters of the epoch
+    with the best validation accuracy (never chosen by the test set).
     """
     embedding: str = 'glove.6b.50d-packaged'
     num_hiddens: int = 100
@@ -52,10 +61,17 @@ class Config:
     seed: int = 0
     limit: int = 0
     recipe: str = 'fast'
+    keep_best_epoch: bool = False
+    tokenizer: str = 'book'
+    embedding_init: str = 'glove'
 
     def __post_init__(self):
         if self.recipe not in RECIPES:
             raise ValueError(f"recipe must be one of {', '.join(RECIPES)}, got {self.recipe!r}.")
+        text.check_tokenizer(self.tokenizer)
+        if self.embedding_init not in EMBEDDING_INITS:
+            raise ValueError(f"embedding_init must be one of {', '.join(EMBEDDING_INITS)}, "
+                             f"got {self.embedding_init!r}.")
         for name in ('num_hiddens', 'num_layers', 'batch_size', 'num_steps',
                      'num_epochs'):
             if getattr(self, name) < 1:
@@ -75,20 +91,28 @@ def _subset(n, limit, rng):
                                                      replace=False)]))
 
 
-def make_splits(config, convert=np.asarray):
-    """``(train_iter, valid_iter, test_iter, vocab)`` for ``config``.
+def split_indices(config, data):
+    """``(train_idx, valid_idx, test_idx)``: which reviews of ``data`` (``imdb.ImdbArrays``)
+    each split of ``config`` uses.
 
     The validation reviews are a seeded random part of the training reviews
-    (``config.valid_size``, at most a fifth of them); the vocabulary is the
-    book's (built from all 25,000 training reviews).
+    (``config.valid_size``, at most a fifth of them); ``config.limit`` keeps a
+    class-balanced subset of each split.
     """
-    data = imdb.load_imdb(config.num_steps)
     rng = np.random.default_rng(config.seed)
     train_idx = _subset(len(data.train_labels), config.limit, rng)
     test_idx = _subset(len(data.test_labels), config.limit, rng)
     valid_size = min(config.valid_size, len(train_idx) // 5)
     train_idx = rng.permutation(train_idx)
-    valid_idx, train_idx = np.sort(train_idx[:valid_size]), np.sort(train_idx[valid_size:])
+    return np.sort(train_idx[valid_size:]), np.sort(train_idx[:valid_size]), test_idx
+
+
+def make_splits(config, convert=np.asarray):
+    """``(train_iter, valid_iter, test_iter, vocab)`` for ``config`` (see ``split_indices``);
+    the vocabulary is built from all 25,000 training reviews (the book's, with the
+    default tokenizer)."""
+    data = imdb.load_imdb(config.num_steps, tokenizer=config.tokenizer)
+    train_idx, valid_idx, test_idx = split_indices(config, data)
 
     def batches(split, idx, shuffle):
         arrays = (getattr(data, f'{split}_features')[idx], getattr(data, f'{split}_labels')[idx])
@@ -115,8 +139,13 @@ class Accumulator:
 
 @dataclasses.dataclass
 class History:
-    """Per-epoch metrics of a run; accuracies are counted per example."""
+    """Per-epoch metrics of a run; accuracies are counted per example.
+
+    ``selected_epoch`` is the epoch whose parameters the model ends with (the
+    last one, unless training kept the best epoch on validation).
+    """
     records: list = dataclasses.field(default_factory=list)
+    selected_epoch: int = None
 
     def add(self, **metrics):
         self.records.append(metrics)
@@ -126,6 +155,21 @@ class History:
 
     def to_json(self):
         return json.dumps(self.records, indent=1)
+
+    def best_epoch(self):
+        """The (first) epoch with the highest validation accuracy so far."""
+        valid = self['valid_acc']
+        return valid.index(max(valid)) + 1
+
+    def summary(self):
+        """The selected epoch's metrics and the run's total times (for results tables)."""
+        epoch = self.selected_epoch or self.records[-1]['epoch']
+        chosen = self.records[epoch - 1]
+        return dict(selected_epoch=epoch, valid_acc=chosen['valid_acc'],
+                    test_acc=chosen['test_acc'],
+                    train_seconds=sum(self['train_seconds']),
+                    eval_seconds=sum(self['eval_seconds']),
+                    examples_per_s=float(np.mean(self['examples_per_s'])))
 
 
 class Timer:
@@ -142,7 +186,7 @@ class Timer:
 
 
 def train_epochs(train_step, evaluate, train_iter, valid_iter, test_iter, config,
-                 animator=None):
+                 animator=None, get_params=None, set_params=None):
     """The epoch loop shared by both backends; returns a ``History``.
 
     ``train_step(*batch)`` trains on one minibatch and returns its summed loss,
@@ -151,8 +195,13 @@ def train_epochs(train_step, evaluate, train_iter, valid_iter, test_iter, config
     validation and test accuracy, examples per second, and the seconds spent
     training and evaluating. A progress bar runs per epoch; an ``animator``
     (``plot.Animator``, for notebooks) redraws the curves after each epoch.
+    With ``config.keep_best_epoch``, ``get_params()`` (name -> numpy array) copies
+    the parameters after each epoch that improves validation accuracy and
+    ``set_params`` puts the best ones back at the end.
     """
-    history = History()
+    if config.keep_best_epoch and (get_params is None or set_params is None):
+        raise ValueError('keep_best_epoch needs get_params and set_params.')
+    history, best = History(), None
     for epoch in range(config.num_epochs):
         metric, timer = Accumulator(3), Timer()  # loss sum, correct, examples
         bar = tqdm(train_iter, desc=f'epoch {epoch + 1}/{config.num_epochs}',
@@ -167,8 +216,13 @@ def train_epochs(train_step, evaluate, train_iter, valid_iter, test_iter, config
                     train_acc=metric[1] / metric[2], valid_acc=valid_acc,
                     test_acc=test_acc, examples_per_s=metric[2] / seconds,
                     train_seconds=seconds, eval_seconds=timer.stop())
+        if config.keep_best_epoch and history.best_epoch() == epoch + 1:
+            best = {k: v.copy() for k, v in get_params().items()}
+            history.selected_epoch = epoch + 1
         if animator is not None:
             animator.add(history)
+    if best is not None:
+        set_params(best)
     return history
 
 
@@ -193,9 +247,24 @@ def describe_machine():
             f'{platform.python_version()}, {time.strftime("%Y-%m-%d")}')
 
 
-def review_ids(vocab, text):
+def in_example_order(data_iter, batch_outputs):
+    """Join one pass's per-batch numpy ``batch_outputs`` into one array, example by
+    example in the order of ``data_iter``'s arrays (undoing the buckets' sorting)."""
+    if data_iter.shuffle:
+        raise ValueError('Predictions need an unshuffled iterator (shuffle=False): '
+                         'a shuffled one orders each pass differently.')
+    order = np.concatenate(data_iter.indices())
+    outputs = np.concatenate(batch_outputs)
+    if len(outputs) != len(order):
+        raise ValueError(f'Got {len(outputs)} outputs for {len(order)} examples.')
+    result = np.empty_like(outputs)
+    result[order] = outputs
+    return result
+
+
+def review_ids(vocab, review, tokenizer='book'):
     """Token ids of one review for prediction; an empty review is an error."""
-    tokens = text.split()
+    tokens = text.tokenize_with(tokenizer, [review])[0]
     if not tokens:
         raise ValueError('The review is empty: give at least one word.')
     return vocab[tokens]

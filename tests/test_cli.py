@@ -4,6 +4,7 @@ import sys
 
 import pytest
 
+from d2lsent import imdb
 from d2lsent.__main__ import main
 from d2lsent.training import EXAMPLE_REVIEWS
 
@@ -19,13 +20,19 @@ def run_folder(tmp_path_factory, imdb_data):
 
 def test_train_writes_the_run_folder(run_folder):
     assert sorted(p.name for p in run_folder.iterdir()) == [
-        'config.json', 'curves.png', 'metrics.json', 'model.npz', 'predictions.json']
+        'config.json', 'curves.png', 'evaluation.json', 'evaluation.png', 'metrics.json',
+        'model.npz', 'predictions.json']
     metrics = json.loads((run_folder / 'metrics.json').read_text())
     assert [m['epoch'] for m in metrics] == [1, 2, 3]
     assert metrics[-1]['train_acc'] > 0.8 and metrics[-1]['test_acc'] > 0.55
     config = json.loads((run_folder / 'config.json').read_text())
     assert config['backend'] == 'torch' and config['embedding'] == 'glove.6b.50d-packaged'
-    assert config['recipe'] == 'fast'
+    assert (config['recipe'], config['tokenizer'], config['keep_best_epoch']) == \
+        ('fast', 'book', False)
+    report = json.loads((run_folder / 'evaluation.json').read_text())
+    assert report['reviews'] == 2000 and sum(map(sum, report['confusion_matrix'])) == 2000
+    assert abs(report['accuracy'] - metrics[-1]['test_acc']) < 1e-3  # argmax vs p > 0.5
+    assert len(report['confidently_wrong']) == 5 and report['confidently_wrong'][0]['text']
 
 
 def test_clearly_positive_and_negative_reviews_differ(run_folder):
@@ -45,11 +52,17 @@ def test_reloaded_model_predicts_the_same_in_a_new_process(run_folder):
         [(p['label'], round(p['probability'], 3)) for p in saved]
 
 
-def test_evaluate_reports_the_test_accuracy(run_folder, capsys):
-    assert main(['evaluate', str(run_folder / 'model.npz'), '--limit', '2000']) == 0
+def test_evaluate_reports_the_test_accuracy_and_writes_the_analysis(run_folder, tmp_path,
+                                                                   capsys):
+    assert main(['evaluate', str(run_folder / 'model.npz'), '--limit', '2000',
+                 '--out', str(tmp_path)]) == 0
     metrics = json.loads((run_folder / 'metrics.json').read_text())
-    assert f"test accuracy: {metrics[-1]['test_acc']:.3f} on 2,000 reviews" in \
-        capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"test accuracy: {metrics[-1]['test_acc']:.3f} on 2,000 reviews" in out
+    assert 'positive: precision' in out and 'expected calibration error' in out
+    assert json.loads((tmp_path / 'evaluation.json').read_text()) == \
+        json.loads((run_folder / 'evaluation.json').read_text())
+    assert (tmp_path / 'evaluation.png').is_file()
 
 
 def test_predict_bad_inputs(run_folder, tmp_path, capsys):
@@ -136,3 +149,40 @@ def test_train_with_mxnet_and_evaluate_with_torch(tmp_path, imdb_data, capsys):
                  '--backend', 'torch']) == 0
     reported = float(capsys.readouterr().out.split('test accuracy: ')[1].split()[0])
     assert abs(reported - test_acc) <= 0.0025  # the same reviews, to 3 decimals
+
+
+def test_train_with_glove_tokens_and_the_best_validation_epoch(tmp_path, capsys):
+    out = tmp_path / 'glove'
+    assert main(['train', '--tokenizer', 'glove', '--keep-best-epoch', '--limit', '1000',
+                 '--num-steps', '100', '--epochs', '3', '--valid-size', '200',
+                 '--out', str(out)]) == 0
+    config = json.loads((out / 'config.json').read_text())
+    assert (config['tokenizer'], config['keep_best_epoch']) == ('glove', True)
+    assert len(imdb.load_imdb(100, tokenizer='glove').vocab) == 29_168  # the book's: 49,346
+    metrics = json.loads((out / 'metrics.json').read_text())
+    valid = [m['valid_acc'] for m in metrics]
+    best = metrics[valid.index(max(valid))]
+    assert (f"test accuracy: {best['test_acc']:.3f} (epoch {best['epoch']}, "
+            f"the best on validation)") in capsys.readouterr().out
+    # The checkpoint remembers its tokenizer: upper case and punctuation still work.
+    assert main(['predict', str(out / 'model.npz'), 'A WONDERFUL film!']) == 0
+    assert capsys.readouterr().out.startswith(('positive', 'negative'))
+    assert main(['evaluate', str(out / 'model.npz'), '--limit', '1000']) == 0
+    reported = float(capsys.readouterr().out.split('test accuracy: ')[1].split()[0])
+    assert abs(reported - best['test_acc']) <= 0.0025  # the kept epoch's parameters
+    assert main(['results', str(out)]) == 0
+    assert (f"| {best['epoch']}/3 (best valid) | {best['valid_acc']:.3f} | "
+            f"{best['test_acc']:.3f} | {metrics[-1]['test_acc']:.3f} |") in capsys.readouterr().out
+
+
+def test_results_table_has_one_row_per_run(run_folder, tmp_path, capsys):
+    assert main(['results', str(run_folder), str(run_folder)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    last = json.loads((run_folder / 'metrics.json').read_text())[-1]
+    assert lines[0].startswith('| run | backend | recipe | tokenizer |') and len(lines) == 4
+    assert (f"| {run_folder.name} | torch | fast | book | glove.6b.50d-packaged fine-tuned "
+            f"| 0.01 | 3/3 | {last['valid_acc']:.3f} | {last['test_acc']:.3f} "
+            f"| {last['test_acc']:.3f} |"
+            ) in lines[2]
+    assert main(['results', str(tmp_path)]) == 1
+    assert 'is not a finished run folder: ' in capsys.readouterr().err

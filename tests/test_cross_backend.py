@@ -77,3 +77,20 @@ def test_a_trained_model_scores_the_same_in_both_backends(tmp_path, imdb_data):
     back = d2l_pt.load_model(d2l_mx.save_model(mx_net, vocab, config, tmp_path / 'mx.npz'))[0]
     X = torch.tensor(imdb_data.test_features[:8, :100])
     assert torch.allclose(back(X), net(X), atol=1e-6)
+
+
+def test_predict_proba_returns_each_reviews_probability_in_order(pair, imdb_data):
+    """Buckets sort reviews by length; predict_proba puts them back in order, and
+    each probability is the one of the review classified alone (predict_sentiment)."""
+    idx = onp.flatnonzero(imdb_data.test_lengths < 200)[::997][:12]
+    arrays = (imdb_data.test_features[idx, :200], imdb_data.test_labels[idx])
+    for backend, net in zip((d2l_pt, d2l_mx), pair):
+        probs = backend.predict_proba(
+            net, backend.Buckets(arrays, imdb_data.test_lengths[idx], 5,
+                                 convert=backend.to_tensor))
+        alone = []
+        for i in idx:
+            label, p = backend.predict_sentiment(net, imdb_data.vocab,
+                                                 imdb_data.test_reviews[i])
+            alone.append(p if label == 'positive' else 1 - p)
+        assert onp.allclose(probs, alone, atol=1e-5), backend.__name__

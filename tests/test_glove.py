@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from d2lsent import glove
+from d2lsent.text import tokenize
 
 
 @pytest.fixture(scope='module')
@@ -46,7 +47,7 @@ def test_coverage_on_imdb(packaged, imdb_data):
     cov = glove.coverage(imdb_data.vocab, packaged)
     assert cov.vocab_size == 49_345  # '<unk>' is not counted
     assert cov.vocab_found == 19_115
-    assert cov.tokens_total == 5_844_680 == sum(len(t) for t in imdb_data.train_tokens)
+    assert cov.tokens_total == 5_844_680 == sum(map(len, tokenize(imdb_data.train_reviews)))
     assert cov.tokens_found == 4_369_448
     assert cov.vocab_found_lower > cov.vocab_found  # case matters
     assert cov.top_missing[0] == ('I', 65_973)

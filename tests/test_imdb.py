@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from d2l import mxnet as d2l
 
-from d2lsent import download, imdb
+from d2lsent import download, imdb, text
 
 
 def test_real_counts_vocabulary_and_shapes(imdb_data):
@@ -19,7 +19,7 @@ def test_real_counts_vocabulary_and_shapes(imdb_data):
         assert (labels[:12_500] == 1).all()  # positive reviews first, as in the book
         assert lengths.max() == 500 and lengths.min() >= 1
     assert d.vocab['<pad>'] == d.vocab.unk == 3680  # the book reserves no '<pad>'
-    full = np.array([len(tokens) for tokens in d.train_tokens])
+    full = np.array([len(tokens) for tokens in text.tokenize(d.train_reviews)])
     assert (d.train_lengths == np.minimum(full, 500)).all()
     assert round(full.mean()) == 234 and np.median(full) == 174
     assert not d.train_features.flags.writeable
@@ -34,7 +34,7 @@ def test_matches_d2l_on_real_data(imdb_data):
     book_vocab = d2l.Vocab(d2l.tokenize(book[0]), min_freq=5)
     assert imdb_data.vocab.idx_to_token == book_vocab.idx_to_token
     book_features = np.array([d2l.truncate_pad(book_vocab[line], 500, book_vocab['<pad>'])
-                              for line in imdb_data.train_tokens[:2000]])
+                              for line in d2l.tokenize(imdb_data.train_reviews[:2000])])
     assert (book_features == imdb_data.train_features[:2000]).all()
 
 

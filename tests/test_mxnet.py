@@ -52,6 +52,9 @@ def test_build_model_initialises_per_block(imdb_data, embedding):
     assert frozen.embedding.weight.grad_req == 'null'
     again = d2l.get_params(frozen)
     assert all((again[k] == v).all() for k, v in d2l.get_params(net).items())
+    xavier = d2l.build_model(vocab, embedding, Config(embedding_init='xavier'))
+    rows = xavier.embedding.weight.data().asnumpy()  # Xavier: |w| <= sqrt(3 / ((n + 50) / 2))
+    assert rows.shape == (49_346, 50) and 0 < abs(rows).max() <= (6 / 49_396) ** 0.5
 
 
 def test_masked_outputs_equal_each_review_alone(imdb_data):

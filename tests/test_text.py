@@ -1,7 +1,7 @@
 import pytest
 from d2l import mxnet as d2l
 
-from d2lsent.text import Vocab, tokenize, truncate_pad
+from d2lsent.text import Vocab, glove_tokenize, tokenize, tokenize_with, truncate_pad
 
 LINES = ['The film was great , great fun .', 'I did not like it .',
          'Not great , not bad .']
@@ -13,6 +13,18 @@ def test_tokenize_keeps_case_and_punctuation_like_the_book():
                                ['two', 'spaces', 'and', 'tab']]
     assert tokenize(lines) == d2l.tokenize(lines)
     assert tokenize(['ab'], token='char') == [['a', 'b']]
+
+
+def test_glove_tokenize_splits_as_glove_spells_its_tokens():
+    lines = ["Great movie!<br /><br />Don't miss it, it's 10/10.", 'CAN\'T <br/>say "Wow"']
+    assert glove_tokenize(lines) == [
+        ['great', 'movie', '!', 'do', "n't", 'miss', 'it', ',', 'it', "'s", '10', '/', '10',
+         '.'],
+        ['ca', "n't", 'say', '"', 'wow', '"']]
+    assert tokenize_with('glove', lines) == glove_tokenize(lines)
+    assert tokenize_with('book', lines) == tokenize(lines)
+    with pytest.raises(ValueError, match="Unknown tokenizer 'nltk'"):
+        tokenize_with('nltk', lines)
 
 
 def test_tokenize_rejects_unknown_token_type():

@@ -51,6 +51,9 @@ def test_build_model_copies_glove_and_freezes_on_request(imdb_data, embedding):
     assert not frozen.embedding.weight.requires_grad
     # Same seed, same initial LSTM and decoder weights.
     assert torch.equal(net.decoder.weight, frozen.decoder.weight)
+    xavier = d2l.build_model(vocab, embedding, Config(embedding_init='xavier'))
+    rows = xavier.embedding.weight.detach().numpy()  # Xavier: |w| <= sqrt(6 / (n + 50))
+    assert rows.shape == (49_346, 50) and 0 < abs(rows).max() <= (6 / 49_396) ** 0.5
 
 
 def test_same_seed_same_metrics(imdb_data):

@@ -14,10 +14,12 @@ def test_config_defaults_are_the_books_recipe():
 
 
 @pytest.mark.parametrize('field, value', [('batch_size', 0), ('num_epochs', -1), ('lr', 0),
-                                          ('recipe', 'packed')])
+                                          ('recipe', 'packed'), ('embedding_init', 'zeros')])
 def test_config_rejects_bad_values(field, value):
     with pytest.raises(ValueError, match=f'{field} must be'):
         Config(**{field: value})
+    with pytest.raises(ValueError, match="Unknown tokenizer 'spacy': use one of book, glove"):
+        Config(tokenizer='spacy')
 
 
 def test_splits_are_disjoint_seeded_and_balanced(imdb_data):
@@ -74,3 +76,38 @@ def test_describe_machine_names_cpus_and_date():
     import time
     text = training.describe_machine()
     assert text.startswith(f'{os.cpu_count()} x ') and time.strftime('%Y-%m-%d') in text
+
+
+def _scripted_run(valid_accs, keep_best):
+    """train_epochs with a fake model whose parameter counts the epochs trained."""
+    params = {'w': np.zeros(1)}
+    scores = iter(a for acc in valid_accs for a in (acc, acc - 0.01))  # valid, test
+
+    def step(X, y):
+        params['w'] += 1  # one batch per epoch
+        return 0.5 * len(y), len(y), len(y)
+
+    def set_params(new):
+        params.update(new)
+    config = Config(num_epochs=len(valid_accs), keep_best_epoch=keep_best)
+    batches = [(np.zeros((2, 3)), np.zeros(2))]
+    history = training.train_epochs(step, lambda it: next(scores), batches, None, None,
+                                    config, get_params=lambda: params, set_params=set_params)
+    return history, params['w'][0]
+
+
+def test_keep_best_epoch_restores_the_best_validation_epoch():
+    history, w = _scripted_run([0.80, 0.86, 0.84, 0.85], keep_best=True)
+    assert history.selected_epoch == 2 and w == 2  # the parameters after epoch 2
+    assert history.summary()['selected_epoch'] == 2
+    assert history.summary()['test_acc'] == pytest.approx(0.85)
+    history, w = _scripted_run([0.80, 0.86, 0.84, 0.85], keep_best=False)
+    assert history.selected_epoch is None and w == 4
+    summary = history.summary()
+    assert (summary['selected_epoch'], summary['valid_acc']) == (4, 0.85)
+    assert summary['train_seconds'] == pytest.approx(sum(history['train_seconds']))
+
+
+def test_keep_best_epoch_needs_the_parameter_functions():
+    with pytest.raises(ValueError, match='keep_best_epoch needs get_params'):
+        training.train_epochs(None, None, [], None, None, Config(keep_best_epoch=True))

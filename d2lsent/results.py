@@ -1,0 +1,52 @@
+"""Results tables: one row per run folder (``python -m d2lsent results runs/*``).
+
+A row reads the folder's ``config.json`` (the settings) and ``metrics.json`` (per
+epoch), both written by ``python -m d2lsent train``, so every number in a table
+points to a run folder and the command that made it. The accuracies are those of
+the epoch the run ended with: the last, or with ``keep_best_epoch`` the best on
+validation.
+"""
+import json
+import pathlib
+
+from .training import History
+
+COLUMNS = ('run', 'backend', 'recipe', 'tokenizer', 'embedding', 'lr', 'epoch',
+           'valid acc', 'test acc', 'test acc, last epoch', 'training min', 'examples/s',
+           'threads')
+
+
+def read_run(folder):
+    """One results row (a dict keyed by ``COLUMNS``) from a run folder."""
+    folder = pathlib.Path(folder)
+    try:
+        config = json.loads((folder / 'config.json').read_text())
+        history = History(json.loads((folder / 'metrics.json').read_text()))
+    except FileNotFoundError as e:
+        raise ValueError(f'{folder} is not a finished run folder: {e.filename} is missing '
+                         f'(python -m d2lsent train writes it at the end).') from e
+    if config.get('keep_best_epoch'):
+        history.selected_epoch = history.best_epoch()
+    summary = history.summary()
+    embedding = 'frozen' if config['freeze_embedding'] else 'fine-tuned'
+    epoch = f"{summary['selected_epoch']}/{config['num_epochs']}"
+    if config.get('keep_best_epoch'):
+        epoch += ' (best valid)'
+    return {'run': folder.name, 'backend': config['backend'], 'recipe': config['recipe'],
+            'tokenizer': config.get('tokenizer', 'book'),
+            'embedding': f"{config['embedding']} {embedding}", 'lr': f"{config['lr']:g}",
+            'epoch': epoch, 'valid acc': f"{summary['valid_acc']:.3f}",
+            'test acc': f"{summary['test_acc']:.3f}",
+            'test acc, last epoch': f"{history['test_acc'][-1]:.3f}",
+            'training min': f"{summary['train_seconds'] / 60:.1f}",
+            'examples/s': f"{summary['examples_per_s']:.0f}",
+            'threads': str(config.get('threads', ''))}
+
+
+def markdown_table(folders):
+    """A Markdown table with one row per run folder, in the order given."""
+    rows = [read_run(f) for f in folders]
+    lines = ['| ' + ' | '.join(COLUMNS) + ' |',
+             '| ' + ' | '.join('---' if c in COLUMNS[:7] else '---:' for c in COLUMNS) + ' |']
+    lines += ['| ' + ' | '.join(row[c] for c in COLUMNS) + ' |' for row in rows]
+    return '\n'.join(lines)

@@ -1,0 +1,195 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python (d2lsent)
+#     language: python
+#     name: d2lsent
+# ---
+
+# %% [markdown]
+# # Results: what the model gets right and wrong, and which choices matter
+#
+# The book stops at one number, the test accuracy. This chapter looks closer. First at
+# one trained model: which mistakes it makes, on which reviews, and whether its
+# probabilities can be trusted. Then at the choices behind it: each *ablation* below is
+# a full training run (5 epochs, all reviews) that changes one setting of the default
+# run, so that its effect can be read off.
+#
+# Every run of the ablation table was made by one command, `make ablations` (or one of
+# its runs: `make docs/runs/ablations/NAME/evaluation.json`), and keeps its settings,
+# per-epoch metrics and test evaluation in `docs/runs/ablations/NAME/`. Each run ends
+# with the parameters of its best epoch **on the validation reviews** (2,500 reviews held
+# out of the training set): the test reviews never choose anything.
+#
+# **Smoke and full runs.** The error analysis needs a trained model. With
+# `D2LSENT_SMOKE=1` (as CI sets it) this notebook trains a small one (2,000 reviews cut to
+# 100 tokens, 3 epochs, under a minute); otherwise it loads the checkpoint of the best
+# ablation run (`make ablations` writes it; it is not committed).
+
+# %%
+# %matplotlib inline
+import json
+import os
+import pathlib
+
+from IPython.display import Markdown, display
+from matplotlib import pyplot as plt
+
+import d2lsent
+from d2lsent import evaluation
+from d2lsent import torch as d2l
+from d2lsent.glove import coverage
+from d2lsent.imdb import load_imdb
+from d2lsent.results import markdown_table, read_run
+from d2lsent.training import Config, History, describe_machine
+
+SMOKE = os.environ.get('D2LSENT_SMOKE') == '1'
+ABLATIONS = pathlib.Path(d2lsent.__file__).parents[1] / 'docs' / 'runs' / 'ablations'
+runs = sorted(p for p in ABLATIONS.iterdir() if (p / 'evaluation.json').is_file())
+
+# %% tags=["nbval-ignore-output"]
+print('run:', 'smoke' if SMOKE else 'full', '|', describe_machine())
+
+# %% [markdown]
+# ## Tokens that GloVe knows
+#
+# The book splits reviews on whitespace and keeps case and punctuation, so `movie.`,
+# `Movie` and `movie` are three tokens, and only the last has a vector in GloVe 6B
+# (lower-case, punctuation split off, as Stanford's tokenizer writes). The `glove`
+# tokenizer lower-cases, drops the `<br />` line breaks and splits off punctuation; it
+# gives a smaller vocabulary in which far more of the training text has a vector.
+
+# %%
+glove = d2l.TokenEmbedding()
+for tokenizer in ('book', 'glove'):
+    vocab = load_imdb(num_steps=100, tokenizer=tokenizer).vocab  # any num_steps: same vocab
+    print(f'tokenizer {tokenizer}: {len(vocab):,} tokens in the vocabulary')
+    print(coverage(vocab, glove), '\n')
+
+# %% [markdown]
+# ## The ablation runs
+#
+# One row per run. *epoch* is the epoch the run ended with (its best on validation),
+# *valid acc* and *test acc* are that epoch's; *test acc, last epoch* shows what training
+# for all 5 epochs would have given. Times are training only, on the machine named in
+# each run's `config.json`.
+
+# %%
+display(Markdown(markdown_table(runs)))
+
+# %% [markdown]
+# The validation accuracy per epoch shows how quickly each run learns and when it starts
+# to overfit (its training accuracy keeps rising while validation falls).
+
+# %%
+fig, ax = plt.subplots(figsize=(7, 3.5))
+for run in runs:
+    history = History(json.loads((run / 'metrics.json').read_text()))
+    ax.plot(history['epoch'], history['valid_acc'], 'o-', label=run.name)
+ax.set_xlabel('epoch')
+ax.set_ylabel('validation accuracy')
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
+# ## The best run, chosen on validation
+#
+# We pick the run with the highest validation accuracy, and only then look at its test
+# accuracy.
+
+# %%
+best = max(runs, key=lambda run: float(read_run(run)['valid acc']))
+row = read_run(best)
+print(f"best on validation: {best.name} (valid acc {row['valid acc']}, "
+      f"test acc {row['test acc']})")
+print('its settings:', json.loads((best / 'config.json').read_text()))
+
+# %% [markdown]
+# ## Evaluation beyond accuracy
+#
+# `evaluation.evaluate_test_set` classifies every test review and returns a report: the
+# confusion matrix, precision, recall and F1 per class, the accuracy by review length,
+# the calibration of the predicted probabilities, and the reviews the model got wrong
+# with the most confidence. `python -m d2lsent evaluate RUN/model.npz` writes the same
+# report to `evaluation.json` and `evaluation.png`.
+
+# %% tags=["nbval-ignore-output"]
+if SMOKE:
+    config = Config(limit=2000, num_steps=100, num_epochs=3, valid_size=200)
+    net, vocab, _ = d2l.fit(config)
+    source = 'a smoke model (2,000 reviews, 100 tokens, 3 epochs)'
+else:
+    net, vocab, config = d2l.load_model(best / 'model.npz')
+    source = f'{best.name}/model.npz'
+report = evaluation.evaluate_test_set(net, config, d2l.to_tensor, d2l.predict_proba)
+print(f"{source}: test accuracy {report['accuracy']:.3f} on {report['reviews']:,} reviews")
+
+# %%
+assert report['reviews'] == (config.limit or 25_000)
+assert sum(map(sum, report['confusion_matrix'])) == report['reviews']
+assert report['accuracy'] > (0.55 if SMOKE else 0.85)
+
+# %% [markdown]
+# The confusion matrix (left) counts the reviews of each true class by predicted class.
+# The middle panel splits the test reviews by length: long reviews carry more evidence,
+# but the LSTM must carry it over more steps (reviews are cut at 500 tokens). The
+# reliability diagram (right) groups the reviews by the probability the model gave its
+# answer; a calibrated model is right 80% of the time when it says 0.8. The expected
+# calibration error (ECE) is the average gap.
+
+# %% tags=["nbval-ignore-output"]
+evaluation.plot_evaluation(report)
+plt.show()
+for name, scores in report['per_class'].items():
+    print(f"{name:8}: precision {scores['precision']:.3f}, recall {scores['recall']:.3f}, "
+          f"F1 {scores['f1']:.3f} ({scores['support']:,} reviews)")
+
+# %% [markdown]
+# The most confidently wrong reviews are worth reading: some are mislabelled or
+# sarcastic, some praise the actors and pan the film, some change their mind halfway.
+
+# %% tags=["nbval-ignore-output"]
+for wrong in report['confidently_wrong']:
+    print(f"labelled {wrong['label']}, predicted {wrong['predicted']} with probability "
+          f"{wrong['confidence']:.3f}:\n  {wrong['text'][:600]}\n")
+
+# %% [markdown]
+# ## What the choices taught
+#
+# Each run differs from `torch-base` (the default run) in one setting (the frozen run from
+# `torch-glove-tokens`, the MXNet runs in the backend), so the differences to it are the
+# effects of those settings, on validation and on test data:
+
+# %%
+base = read_run(ABLATIONS / 'torch-base')
+for run in runs:
+    row = read_run(run)
+    print(f"{run.name:28} valid {float(row['valid acc']) - float(base['valid acc']):+.3f}  "
+          f"test {float(row['test acc']) - float(base['test acc']):+.3f}")
+
+# %% [markdown]
+# What each setting is:
+#
+# * **Tokenization** (`*-glove-tokens`): the book splits on whitespace, so `movie.`,
+#   `Movie` and `movie` are three tokens and only the last has a GloVe 6B vector (GloVe
+#   6B is lower-case and splits punctuation off). Lower-casing, dropping the `<br />`
+#   markup and splitting off punctuation (`--tokenizer glove`) raises the share of token
+#   occurrences with a vector (measured above).
+# * **Embedding** (`*-frozen`, `torch-xavier-embedding`): the book freezes the GloVe
+#   vectors; we fine-tune them; random (Xavier) vectors show what GloVe is worth.
+# * **Learning rate** (`torch-lr-1.5625e-4`): the seed's rate against the book's 0.01.
+# * **Recurrence** (`torch-book-recipe`): every review padded to 500 steps, as in the
+#   book, against the masked fast path.
+# * **Epoch selection**: *test acc, last epoch* against *test acc* shows what choosing
+#   the epoch on validation data is worth.
+# * **Backend** (`mxnet-*`): the same model and data in Gluon.
+#
+# Runs that are not in the table have not been made yet; `make ablations` makes the
+# missing ones.
