@@ -181,7 +181,8 @@ for run in runs:
 #   `Movie` and `movie` are three tokens and only the last has a GloVe 6B vector (GloVe
 #   6B is lower-case and splits punctuation off). Lower-casing, dropping the `<br />`
 #   markup and splitting off punctuation (`--tokenizer glove`) raises the share of token
-#   occurrences with a vector (measured above).
+#   occurrences with a vector (measured above). In the runs made so far it raised the
+#   test accuracy clearly and the validation accuracy only slightly.
 # * **Embedding** (`*-frozen`, `torch-xavier-embedding`): the book freezes the GloVe
 #   vectors; we fine-tune them; random (Xavier) vectors show what GloVe is worth.
 # * **Learning rate** (`torch-lr-1.5625e-4`): the seed's rate against the book's 0.01.
