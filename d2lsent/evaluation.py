@@ -11,7 +11,7 @@ import pathlib
 
 import numpy as np
 
-from . import imdb, text, training
+from . import imdb, training
 from .files import atomic_write
 
 CLASSES = ('negative', 'positive')  # label 0, label 1
@@ -110,10 +110,9 @@ def evaluate_test_set(net, config, to_tensor, predict_proba, num_wrong=5):
     data = imdb.load_imdb(config.num_steps, tokenizer=config.tokenizer)
     test_idx = training.split_indices(config, data)[2]
     test_iter = training.make_splits(config, to_tensor)[2]
-    reviews = [data.test_reviews[i] for i in test_idx]
-    lengths = [len(t) for t in text.tokenize_with(config.tokenizer, reviews)]
     return evaluate_predictions(predict_proba(net, test_iter), data.test_labels[test_idx],
-                                lengths, reviews, num_wrong)
+                                data.test_num_tokens[test_idx],
+                                [data.test_reviews[i] for i in test_idx], num_wrong)
 
 
 def plot_evaluation(report, figsize=(11, 3.2)):

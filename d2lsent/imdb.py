@@ -45,9 +45,10 @@ class ImdbArrays:
 
     ``*_features``: int32, shape ``(25000, num_steps)``; ``*_labels``: int64,
     shape ``(25000,)``; ``*_lengths``: the real (unpadded, truncated) length of
-    each review. ``*_reviews`` keep the review texts (their tokens are
-    ``text.tokenize_with(tokenizer, reviews)``): millions of small token strings
-    take several times the memory of the texts.
+    each review; ``*_num_tokens``: its length before truncation. ``*_reviews``
+    keep the review texts (their tokens are ``text.tokenize_with(tokenizer,
+    reviews)``): millions of small token strings take several times the memory
+    of the texts.
     """
     vocab: text.Vocab
     tokenizer: str
@@ -59,13 +60,15 @@ class ImdbArrays:
     test_features: np.ndarray
     test_labels: np.ndarray
     test_lengths: np.ndarray
+    train_num_tokens: np.ndarray
+    test_num_tokens: np.ndarray
 
 
 def _features(vocab, lines, num_steps):
     ids = [text.truncate_pad(vocab[line], num_steps, vocab['<pad>'])
            for line in lines]
-    lengths = [min(len(line), num_steps) for line in lines]
-    return np.array(ids, dtype=np.int32), np.array(lengths, dtype=np.int64)
+    num_tokens = np.array([len(line) for line in lines], dtype=np.int64)
+    return np.array(ids, dtype=np.int32), np.minimum(num_tokens, num_steps), num_tokens
 
 
 def load_imdb(num_steps=500, min_freq=5, data_dir=None, tokenizer='book'):
@@ -86,12 +89,13 @@ def _load_imdb(num_steps, min_freq, data_dir, tokenizer):
     train_data, test_data = read_imdb(data_dir, True), read_imdb(data_dir, False)
     train_tokens = text.tokenize_with(tokenizer, train_data[0])
     vocab = text.Vocab(train_tokens, min_freq=min_freq)
-    train_x, train_len = _features(vocab, train_tokens, num_steps)
+    train_x, train_len, train_num = _features(vocab, train_tokens, num_steps)
     del train_tokens  # keep only one split's token lists in memory at a time
-    test_x, test_len = _features(vocab, text.tokenize_with(tokenizer, test_data[0]), num_steps)
+    test_x, test_len, test_num = _features(vocab, text.tokenize_with(tokenizer, test_data[0]),
+                                           num_steps)
     arrays = ImdbArrays(vocab, tokenizer, train_data[0], test_data[0],
                         train_x, np.array(train_data[1]), train_len,
-                        test_x, np.array(test_data[1]), test_len)
+                        test_x, np.array(test_data[1]), test_len, train_num, test_num)
     for a in vars(arrays).values():
         if isinstance(a, np.ndarray):
             a.flags.writeable = False

@@ -17,13 +17,7 @@ from .imdb import read_imdb
 from .text import Vocab, tokenize, truncate_pad
 from .training import Accumulator, Config, train_epochs
 
-__all__ = ['BiRNN', 'Buckets', 'Config', 'Minibatches', 'TokenEmbedding', 'Vocab',
-           'build_model', 'coverage', 'evaluate_accuracy', 'fit', 'flush_denormals',
-           'get_params', 'initialize', 'load_array', 'load_data_imdb', 'load_model',
-           'lstm_params', 'make_train_step', 'masked_lstm', 'num_threads',
-           'predict_proba', 'predict_sentiment', 'read_imdb', 'reverse_padded',
-           'save_model', 'set_params', 'to_tensor', 'tokenize', 'train', 'truncate_pad',
-           'try_all_gpus']
+__all__ = list(training.BACKEND_NAMES)
 
 
 def to_tensor(array):

@@ -15,6 +15,16 @@ from .glove import TokenEmbedding
 RECIPES = ('fast', 'book')
 EMBEDDING_INITS = ('glove', 'xavier')
 
+# The public names of each backend module (d2lsent.torch, d2lsent.mxnet): one interface.
+BACKEND_NAMES = (
+    'BiRNN', 'Buckets', 'Config', 'Minibatches', 'TokenEmbedding', 'Vocab',
+    'build_model', 'coverage', 'evaluate_accuracy', 'fit', 'flush_denormals',
+    'get_params', 'initialize', 'load_array', 'load_data_imdb', 'load_model',
+    'lstm_params', 'make_train_step', 'masked_lstm', 'num_threads',
+    'predict_proba', 'predict_sentiment', 'read_imdb', 'reverse_padded',
+    'save_model', 'set_params', 'to_tensor', 'tokenize', 'train', 'truncate_pad',
+    'try_all_gpus')
+
 
 # The final check of a trained model: these must be classified as labelled.
 EXAMPLE_REVIEWS = [

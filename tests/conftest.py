@@ -27,6 +27,13 @@ def imdb_data():
     return imdb.load_imdb()
 
 
+@pytest.fixture(scope='session')
+def embedding():
+    """The packaged GloVe 6B-50d vectors."""
+    from d2lsent.glove import TokenEmbedding
+    return TokenEmbedding()
+
+
 @pytest.fixture
 def tmp_cache(tmp_path, monkeypatch):
     """An empty cache folder and no mirror."""

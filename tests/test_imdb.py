@@ -20,6 +20,7 @@ def test_real_counts_vocabulary_and_shapes(imdb_data):
         assert lengths.max() == 500 and lengths.min() >= 1
     assert d.vocab['<pad>'] == d.vocab.unk == 3680  # the book reserves no '<pad>'
     full = np.array([len(tokens) for tokens in text.tokenize(d.train_reviews)])
+    assert (d.train_num_tokens == full).all()
     assert (d.train_lengths == np.minimum(full, 500)).all()
     assert round(full.mean()) == 234 and np.median(full) == 174
     assert not d.train_features.flags.writeable

@@ -33,11 +33,6 @@ def test_parameter_count_and_output_shape():
     assert net(np.zeros((3, 7), dtype='int32')).shape == (3, 2)
 
 
-@pytest.fixture(scope='module')
-def embedding():
-    return d2l.TokenEmbedding()
-
-
 def test_build_model_initialises_per_block(imdb_data, embedding):
     vocab = imdb_data.vocab
     net = d2l.build_model(vocab, embedding, Config())

@@ -35,11 +35,6 @@ def test_parameter_count_and_output_shape():
     assert net(torch.zeros((3, 7), dtype=torch.int32)).shape == (3, 2)
 
 
-@pytest.fixture(scope='module')
-def embedding():
-    return d2l.TokenEmbedding()
-
-
 def test_build_model_copies_glove_and_freezes_on_request(imdb_data, embedding):
     vocab = imdb_data.vocab
     net = d2l.build_model(vocab, embedding, Config())
