@@ -39,11 +39,12 @@ train: env
 # setting of the default run (the frozen one: of torch-glove-tokens); each ends with its
 # best epoch on validation. A run's folder docs/runs/ablations/NAME keeps its settings,
 # metrics, curves and test evaluation (the model.npz is not committed). `make ablations`
-# runs the missing ones (about 30 min each with PyTorch, 50 with MXNet, here) and prints
-# the table; two at a time, one thread each: OMP_NUM_THREADS=1 make -j2 ablations.
+# runs the missing ones (here 30-45 min each with PyTorch, 45-70 with MXNet, over an hour
+# with the book recipe) and prints the table; two at a time, one thread each:
+# OMP_NUM_THREADS=1 make -j2 ablations.
 # One run: make docs/runs/ablations/torch-glove-tokens/evaluation.json
 ABLATIONS := torch-base torch-glove-tokens torch-glove-tokens-frozen torch-xavier-embedding \
-	torch-lr-1.5625e-4 torch-book-recipe mxnet-base mxnet-glove-tokens
+	torch-lr-1.5625e-4 torch-book-recipe mxnet-base mxnet-glove-tokens mxnet-book-recipe
 ABLATION_ARGS_torch-base := --backend torch
 ABLATION_ARGS_torch-glove-tokens := --backend torch --tokenizer glove
 ABLATION_ARGS_torch-glove-tokens-frozen := --backend torch --tokenizer glove --freeze-embedding
@@ -52,6 +53,7 @@ ABLATION_ARGS_torch-lr-1.5625e-4 := --backend torch --lr 1.5625e-4
 ABLATION_ARGS_torch-book-recipe := --backend torch --recipe book
 ABLATION_ARGS_mxnet-base := --backend mxnet
 ABLATION_ARGS_mxnet-glove-tokens := --backend mxnet --tokenizer glove
+ABLATION_ARGS_mxnet-book-recipe := --backend mxnet --recipe book
 docs/runs/ablations/%/evaluation.json: | env
 	$(PY) -m d2lsent train --keep-best-epoch $(ABLATION_ARGS_$*) --out $(@D)
 

@@ -1,4 +1,5 @@
 """The IMDb review dataset (Maas et al., 2011): reading, token ids, padded arrays."""
+import collections
 import dataclasses
 import functools
 import os
@@ -48,7 +49,7 @@ class ImdbArrays:
     each review; ``*_num_tokens``: its length before truncation. ``*_reviews``
     keep the review texts (their tokens are ``text.tokenize_with(tokenizer,
     reviews)``): millions of small token strings take several times the memory
-    of the texts.
+    of the texts, so they are made one review at a time and never kept.
     """
     vocab: text.Vocab
     tokenizer: str
@@ -64,11 +65,17 @@ class ImdbArrays:
     test_num_tokens: np.ndarray
 
 
-def _features(vocab, lines, num_steps):
-    ids = [text.truncate_pad(vocab[line], num_steps, vocab['<pad>'])
-           for line in lines]
-    num_tokens = np.array([len(line) for line in lines], dtype=np.int64)
-    return np.array(ids, dtype=np.int32), np.minimum(num_tokens, num_steps), num_tokens
+def _features(vocab, tokenizer, reviews, num_steps):
+    """Token ids of each review cut or padded to ``num_steps`` (int32), the real lengths
+    and the lengths before cutting. One review at a time: the token lists of a whole
+    split would take about 400 MB."""
+    features = np.full((len(reviews), num_steps), vocab['<pad>'], dtype=np.int32)
+    num_tokens = np.zeros(len(reviews), dtype=np.int64)
+    for i, review in enumerate(reviews):
+        ids = vocab[text.tokenize_with(tokenizer, [review])[0]]
+        features[i, :min(len(ids), num_steps)] = ids[:num_steps]
+        num_tokens[i] = len(ids)
+    return features, np.minimum(num_tokens, num_steps), num_tokens
 
 
 def load_imdb(num_steps=500, min_freq=5, data_dir=None, tokenizer='book'):
@@ -87,12 +94,12 @@ def load_imdb(num_steps=500, min_freq=5, data_dir=None, tokenizer='book'):
 @functools.lru_cache(maxsize=3)
 def _load_imdb(num_steps, min_freq, data_dir, tokenizer):
     train_data, test_data = read_imdb(data_dir, True), read_imdb(data_dir, False)
-    train_tokens = text.tokenize_with(tokenizer, train_data[0])
-    vocab = text.Vocab(train_tokens, min_freq=min_freq)
-    train_x, train_len, train_num = _features(vocab, train_tokens, num_steps)
-    del train_tokens  # keep only one split's token lists in memory at a time
-    test_x, test_len, test_num = _features(vocab, text.tokenize_with(tokenizer, test_data[0]),
-                                           num_steps)
+    counts = collections.Counter()  # the training tokens' counts, review by review
+    for review in train_data[0]:
+        counts.update(text.tokenize_with(tokenizer, [review])[0])
+    vocab = text.Vocab(counts, min_freq=min_freq)
+    train_x, train_len, train_num = _features(vocab, tokenizer, train_data[0], num_steps)
+    test_x, test_len, test_num = _features(vocab, tokenizer, test_data[0], num_steps)
     arrays = ImdbArrays(vocab, tokenizer, train_data[0], test_data[0],
                         train_x, np.array(train_data[1]), train_len,
                         test_x, np.array(test_data[1]), test_len, train_num, test_num)

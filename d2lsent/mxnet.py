@@ -9,20 +9,30 @@ Denormal floats: MXNet computes in its own worker threads, which take the
 floating-point mode of the thread that starts them, and it has no switch for
 it. So this module flushes denormals to zero in the importing thread *before*
 importing MXNet (``fpu.set_flush_denormals``), unless ``D2LSENT_MXNET_DENORMALS=keep``,
-and, unless ``OMP_NUM_THREADS`` is set, lets MXNet use all cores.
+and, unless ``OMP_NUM_THREADS`` is set, lets MXNet use all cores. Both need this
+module imported before ``mxnet`` (or the book's ``d2l``); otherwise it warns.
 """
 import contextlib
 import os
+import sys
+import warnings
 
 import numpy as onp
 
 from . import fpu
 
+MXNET_FIRST = 'mxnet' in sys.modules  # then too late: MXNet's threads have their mode
+if MXNET_FIRST:
+    warnings.warn('mxnet was imported before d2lsent.mxnet, so MXNet started without '
+                  'flushing denormals and without the thread setting (OMP_NUM_THREADS); '
+                  'training may be slower. Import d2lsent.mxnet before mxnet (or d2l).',
+                  stacklevel=2)
+
 # numpy computes its float limits once; do it before subnormals are flushed, or it
 # warns that the smallest subnormal is zero (matplotlib asks for them).
 onp.finfo(onp.float32), onp.finfo(onp.float64)
 
-FLUSHING = (os.environ.get('D2LSENT_MXNET_DENORMALS') != 'keep'
+FLUSHING = (not MXNET_FIRST and os.environ.get('D2LSENT_MXNET_DENORMALS') != 'keep'
             and fpu.set_flush_denormals(True))  # before MXNet starts its threads
 # MXNet's operators use fewer OpenMP threads than cores unless told; all cores
 # trained 1.2-1.4x faster on a 2-core machine (see BENCHMARKS.md).
@@ -216,7 +226,8 @@ def make_train_step(net, config, device):
     update equals PyTorch's with its mean loss: the same ``lr`` means the same.
     """
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
-    trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': config.lr})
+    trainer = gluon.Trainer(net.collect_params(), 'adam',
+                            {'learning_rate': config.lr, 'wd': config.weight_decay})
 
     def step(X, y, *lengths):  # lengths: only in the fast recipe
         X, y = X.as_in_ctx(device), y.as_in_ctx(device)

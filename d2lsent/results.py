@@ -28,13 +28,19 @@ def read_run(folder):
     if config.get('keep_best_epoch'):
         history.selected_epoch = history.best_epoch()
     summary = history.summary()
-    embedding = 'frozen' if config['freeze_embedding'] else 'fine-tuned'
+    embedding = config['embedding']
+    if config.get('embedding_init', 'glove') == 'xavier':
+        embedding = 'random (Xavier)'
+    embedding += ' frozen' if config['freeze_embedding'] else ' fine-tuned'
+    lr = f"{config['lr']:g}"
+    if config.get('weight_decay'):
+        lr += f", weight decay {config['weight_decay']:g}"
     epoch = f"{summary['selected_epoch']}/{config['num_epochs']}"
     if config.get('keep_best_epoch'):
         epoch += ' (best valid)'
     return {'run': folder.name, 'backend': config['backend'], 'recipe': config['recipe'],
             'tokenizer': config.get('tokenizer', 'book'),
-            'embedding': f"{config['embedding']} {embedding}", 'lr': f"{config['lr']:g}",
+            'embedding': embedding, 'lr': lr,
             'epoch': epoch, 'valid acc': f"{summary['valid_acc']:.3f}",
             'test acc': f"{summary['test_acc']:.3f}",
             'test acc, last epoch': f"{history['test_acc'][-1]:.3f}",

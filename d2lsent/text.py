@@ -52,14 +52,18 @@ class Vocab:
     Tokens seen fewer than ``min_freq`` times map to ``'<unk>'``. As in d2l
     1.0.3, ``idx_to_token`` is sorted alphabetically (so ``'<unk>'`` is not
     index 0), and ``token_freqs`` lists ``(token, count)`` pairs, most frequent
-    first.
+    first. ``tokens`` may also be a ``collections.Counter`` of token counts
+    (counted review by review, without keeping every token list).
     """
 
     def __init__(self, tokens=(), min_freq=0, reserved_tokens=()):
-        tokens = list(tokens)
-        if tokens and isinstance(tokens[0], list):  # flatten a list of lines
-            tokens = itertools.chain.from_iterable(tokens)
-        counter = collections.Counter(tokens)
+        if isinstance(tokens, collections.Counter):
+            counter = tokens
+        else:
+            tokens = list(tokens)
+            if tokens and isinstance(tokens[0], list):  # flatten a list of lines
+                tokens = itertools.chain.from_iterable(tokens)
+            counter = collections.Counter(tokens)
         self.token_freqs = sorted(counter.items(), key=lambda x: x[1],
                                   reverse=True)
         self.idx_to_token = sorted(set(

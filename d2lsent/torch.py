@@ -127,8 +127,9 @@ def lstm_params(lstm):
 
 
 def get_params(net):
-    """``{name: numpy array}`` of ``net``'s parameters (the checkpoint format)."""
-    return {k: v.detach().cpu().numpy() for k, v in net.state_dict().items()}
+    """``{name: numpy array}`` of ``net``'s parameters (the checkpoint format): copies,
+    as in the MXNet backend (``.numpy()`` alone would share the parameters' memory)."""
+    return {k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()}
 
 
 def set_params(net, params):
@@ -205,7 +206,7 @@ def make_train_step(model, config, device):
     """
     loss = nn.CrossEntropyLoss()  # the mean over the minibatch
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad],
-                                 lr=config.lr)
+                                 lr=config.lr, weight_decay=config.weight_decay)
 
     def step(X, y, *lengths):  # lengths: only in the fast recipe
         model.train()

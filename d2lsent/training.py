@@ -58,6 +58,8 @@ class Config:
     instead of the word vectors (an ablation: what is GloVe worth?).
     ``keep_best_epoch=True`` ends training with the parameters of the epoch
     with the best validation accuracy (never chosen by the test set).
+    ``weight_decay`` adds ``weight_decay * w`` to each trained parameter's
+    gradient (L2 regularisation inside Adam, alike in both frameworks).
     """
     embedding: str = 'glove.6b.50d-packaged'
     num_hiddens: int = 100
@@ -74,6 +76,7 @@ class Config:
     keep_best_epoch: bool = False
     tokenizer: str = 'book'
     embedding_init: str = 'glove'
+    weight_decay: float = 0.0
 
     def __post_init__(self):
         if self.recipe not in RECIPES:
@@ -88,6 +91,8 @@ class Config:
                 raise ValueError(f'{name} must be at least 1, got {getattr(self, name)}.')
         if not self.lr > 0:
             raise ValueError(f'lr must be positive, got {self.lr}.')
+        if not self.weight_decay >= 0:
+            raise ValueError(f'weight_decay must be at least 0, got {self.weight_decay}.')
 
 
 def _subset(n, limit, rng):

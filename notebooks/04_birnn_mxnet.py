@@ -32,12 +32,15 @@ import inspect
 import os
 import tempfile
 
+# d2lsent.mxnet first: it flushes denormals and sets MXNet's thread count, which
+# MXNet's worker threads take when MXNet starts (on its first import).
+from d2lsent import mxnet as d2l
+
 import mxnet as mx
 import numpy as onp
 import torch
 from mxnet import autograd, gluon, np
 
-from d2lsent import mxnet as d2l
 from d2lsent import torch as d2l_torch
 from d2lsent.plot import Animator
 from d2lsent.training import EXAMPLE_REVIEWS, Config, describe_machine, make_splits
@@ -49,7 +52,8 @@ else:
     config = Config()  # the book's settings: all reviews, 500 steps, 5 epochs, batch 64
 
 # %% tags=["nbval-ignore-output"]
-print('run:', 'smoke' if SMOKE else 'full', '| MXNet', mx.__version__, '|', describe_machine())
+print('run:', 'smoke' if SMOKE else 'full', '| MXNet', mx.__version__, '|', describe_machine(),
+      f'| {d2l.num_threads()} threads, denormals flushed: {d2l.FLUSHING}')
 print(config)
 
 # %% [markdown]
@@ -183,4 +187,5 @@ assert (mx_logits.argmax(axis=1) == pt_logits.argmax(axis=1)).all()
 # * Gluon's `trainer.step(batch_size)` averages the summed gradient, so Adam's learning
 #   rate carries over from PyTorch unchanged.
 # * MXNet has no switch for denormal floats; `d2lsent.mxnet` flushes them in the
-#   importing thread before MXNet starts its worker threads, which inherit the mode.
+#   importing thread before MXNet starts its worker threads, which inherit the mode;
+#   so import `d2lsent.mxnet` before `mxnet` (it warns otherwise).

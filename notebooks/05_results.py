@@ -186,7 +186,7 @@ for run in runs:
 # * **Embedding** (`*-frozen`, `torch-xavier-embedding`): the book freezes the GloVe
 #   vectors; we fine-tune them; random (Xavier) vectors show what GloVe is worth.
 # * **Learning rate** (`torch-lr-1.5625e-4`): the seed's rate against the book's 0.01.
-# * **Recurrence** (`torch-book-recipe`): every review padded to 500 steps, as in the
+# * **Recurrence** (`*-book-recipe`): every review padded to 500 steps, as in the
 #   book, against the masked fast path.
 # * **Epoch selection**: *test acc, last epoch* against *test acc* shows what choosing
 #   the epoch on validation data is worth.

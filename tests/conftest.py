@@ -8,6 +8,9 @@ import threading
 
 import pytest
 
+# Before any test module imports mxnet (the book's d2l does): d2lsent.mxnet sets up
+# MXNet's threads (denormals flushed, OMP_NUM_THREADS), which take their mode at start.
+from d2lsent import mxnet as _  # noqa: F401
 from d2lsent import download, imdb
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -25,6 +28,17 @@ def imdb_data():
         pytest.fail(f'The IMDb data is neither cached nor mirrored: set '
                     f'{download.MIRROR_ENV} (make test does, from ../shared/data).')
     return imdb.load_imdb()
+
+
+@pytest.fixture(scope='session')
+def smoke_run(tmp_path_factory, imdb_data):
+    """A run folder of a small model trained by the command line (PyTorch, 2,000 reviews
+    cut to 100 tokens, 3 epochs): shared by the tests, trained once per session."""
+    from d2lsent.__main__ import main
+    out = tmp_path_factory.mktemp('smoke-run')
+    assert main(['train', '--limit', '2000', '--num-steps', '100', '--epochs', '3',
+                 '--valid-size', '200', '--out', str(out)]) == 0
+    return out
 
 
 @pytest.fixture(scope='session')

@@ -6,16 +6,14 @@ import pytest
 
 from d2lsent import imdb
 from d2lsent.__main__ import main
+from d2lsent.results import read_run
 from d2lsent.training import EXAMPLE_REVIEWS
 
 
-@pytest.fixture(scope='module')
-def run_folder(tmp_path_factory, imdb_data):
-    """A small model trained by the command line (2,000 reviews, 100 steps, 3 epochs)."""
-    out = tmp_path_factory.mktemp('run')
-    assert main(['train', '--limit', '2000', '--num-steps', '100', '--epochs', '3',
-                 '--valid-size', '200', '--out', str(out)]) == 0
-    return out
+@pytest.fixture
+def run_folder(smoke_run):
+    """The small model that conftest trains with the command line."""
+    return smoke_run
 
 
 def test_train_writes_the_run_folder(run_folder):
@@ -100,6 +98,8 @@ def test_bad_values_exit_non_zero(capsys):
         main(['train', '--backend', 'tensorflow'])
     assert e.value.code == 2
     assert "invalid choice: 'tensorflow'" in capsys.readouterr().err
+    assert main(['train', '--weight-decay', '-1']) == 1  # before any data is read
+    assert 'weight_decay must be at least 0, got -1.0' in capsys.readouterr().err
 
 
 def test_missing_data_is_a_clear_error(tmp_cache, capsys):
@@ -154,10 +154,11 @@ def test_train_with_mxnet_and_evaluate_with_torch(tmp_path, imdb_data, capsys):
 def test_train_with_glove_tokens_and_the_best_validation_epoch(tmp_path, capsys):
     out = tmp_path / 'glove'
     assert main(['train', '--tokenizer', 'glove', '--keep-best-epoch', '--limit', '1000',
-                 '--num-steps', '100', '--epochs', '3', '--valid-size', '200',
-                 '--out', str(out)]) == 0
+                 '--num-steps', '100', '--epochs', '2', '--valid-size', '200',
+                 '--weight-decay', '1e-6', '--out', str(out)]) == 0
     config = json.loads((out / 'config.json').read_text())
-    assert (config['tokenizer'], config['keep_best_epoch']) == ('glove', True)
+    assert (config['tokenizer'], config['keep_best_epoch'], config['weight_decay']) == \
+        ('glove', True, 1e-6)
     assert len(imdb.load_imdb(100, tokenizer='glove').vocab) == 29_168  # the book's: 49,346
     metrics = json.loads((out / 'metrics.json').read_text())
     valid = [m['valid_acc'] for m in metrics]
@@ -171,8 +172,9 @@ def test_train_with_glove_tokens_and_the_best_validation_epoch(tmp_path, capsys)
     reported = float(capsys.readouterr().out.split('test accuracy: ')[1].split()[0])
     assert abs(reported - best['test_acc']) <= 0.0025  # the kept epoch's parameters
     assert main(['results', str(out)]) == 0
-    assert (f"| {best['epoch']}/3 (best valid) | {best['valid_acc']:.3f} | "
-            f"{best['test_acc']:.3f} | {metrics[-1]['test_acc']:.3f} |") in capsys.readouterr().out
+    assert (f"| 0.01, weight decay 1e-06 | {best['epoch']}/2 (best valid) | "
+            f"{best['valid_acc']:.3f} | {best['test_acc']:.3f} | "
+            f"{metrics[-1]['test_acc']:.3f} |") in capsys.readouterr().out
 
 
 def test_results_table_has_one_row_per_run(run_folder, tmp_path, capsys):
@@ -186,3 +188,15 @@ def test_results_table_has_one_row_per_run(run_folder, tmp_path, capsys):
             ) in lines[2]
     assert main(['results', str(tmp_path)]) == 1
     assert 'is not a finished run folder: ' in capsys.readouterr().err
+
+
+def test_results_table_names_a_random_embedding(run_folder, tmp_path):
+    """An ablation's setting shows in its row (here: the embedding's start)."""
+    config = json.loads((run_folder / 'config.json').read_text())
+    run = tmp_path / 'random'
+    run.mkdir()
+    (run / 'config.json').write_text(json.dumps({**config, 'embedding_init': 'xavier',
+                                                 'freeze_embedding': True}))
+    (run / 'metrics.json').write_text((run_folder / 'metrics.json').read_text())
+    assert read_run(run)['embedding'] == 'random (Xavier) frozen'
+    assert read_run(run_folder)['embedding'] == 'glove.6b.50d-packaged fine-tuned'

@@ -1,12 +1,16 @@
 """One model contract: the PyTorch and the Gluon BiRNN are the same function."""
+import json
+
 import numpy as onp
 import pytest
 import torch
-from mxnet import autograd, gluon, np
 
-from d2lsent import mxnet as d2l_mx
+from d2lsent import mxnet as d2l_mx  # before mxnet: it sets MXNet's threads up
 from d2lsent import torch as d2l_pt
+from d2lsent.text import Vocab
 from d2lsent.training import Config, make_splits
+
+from mxnet import autograd, gluon, np  # noqa: E402
 
 
 def test_both_backends_expose_the_same_names():
@@ -64,19 +68,42 @@ def test_logits_and_gradients_agree_on_a_real_minibatch(pair, imdb_data, recipe)
         assert onp.allclose(pt_grad, mx_grad, atol=1e-6), name
 
 
-def test_a_trained_model_scores_the_same_in_both_backends(tmp_path, imdb_data):
-    config = Config(limit=2000, num_epochs=3, num_steps=100, valid_size=200)
-    net, vocab, history = d2l_pt.fit(config)
-    path = d2l_pt.save_model(net, vocab, config, tmp_path / 'model.npz')
-    mx_net = d2l_mx.load_model(path, vocab)[0]
+def test_a_trained_model_scores_the_same_in_both_backends(tmp_path, imdb_data, smoke_run):
+    """The command line's small PyTorch model (see conftest), evaluated by Gluon."""
+    net, vocab, config = d2l_pt.load_model(smoke_run / 'model.npz')
+    mx_net = d2l_mx.load_model(smoke_run / 'model.npz', vocab)[0]
     test_iter = make_splits(config, d2l_mx.to_tensor)[2]
-    assert history['test_acc'][-1] > 0.55  # it learned something
-    assert abs(d2l_mx.evaluate_accuracy(mx_net, test_iter) - history['test_acc'][-1]) \
+    test_acc = json.loads((smoke_run / 'metrics.json').read_text())[-1]['test_acc']
+    assert test_acc > 0.55  # it learned something
+    assert abs(d2l_mx.evaluate_accuracy(mx_net, test_iter) - test_acc) \
         <= 1 / test_iter.num_examples  # at most one review on a near-tie
     # And back: Gluon's checkpoint loads into PyTorch with the same predictions.
     back = d2l_pt.load_model(d2l_mx.save_model(mx_net, vocab, config, tmp_path / 'mx.npz'))[0]
     X = torch.tensor(imdb_data.test_features[:8, :100])
     assert torch.allclose(back(X), net(X), atol=1e-6)
+
+
+@pytest.mark.parametrize('backend', [d2l_pt, d2l_mx], ids=['torch', 'mxnet'])
+def test_weight_decay_is_l2_inside_adam(backend, embedding):
+    """With a large weight decay the gradient is about ``weight_decay * w``, so Adam's
+    first step moves every weight by ``lr`` towards zero; a frozen embedding stays."""
+    vocab = Vocab([['good', 'bad', 'film']])
+    config = Config(lr=0.01, weight_decay=1e4, freeze_embedding=True)
+    net = backend.build_model(vocab, embedding, config)
+    before = backend.get_params(net)
+    step = backend.make_train_step(net, config, backend.try_all_gpus()[0])
+    batch = (onp.array([[1, 2, 3], [3, 2, 0]], dtype=onp.int32), onp.array([1, 0]),
+             onp.array([3, 2]))
+    step(*map(backend.to_tensor, batch))
+    after = backend.get_params(net)
+    assert (after['embedding.weight'] == before['embedding.weight']).all()
+    checked = 0
+    for name in set(before) - {'embedding.weight'}:
+        w, moved = before[name], after[name] - before[name]
+        big = abs(w) > 1e-3  # Gluon's LSTM biases start at zero: nothing to decay
+        assert onp.allclose(moved[big], -config.lr * onp.sign(w[big]), atol=1e-4), name
+        checked += big.sum()
+    assert checked > 100_000  # the LSTM's and the decoder's weights
 
 
 def test_predict_proba_returns_each_reviews_probability_in_order(pair, imdb_data):

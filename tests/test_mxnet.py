@@ -3,13 +3,15 @@ import os
 import subprocess
 import sys
 
-import mxnet as mx
 import numpy as onp
 import pytest
-from mxnet import autograd, np
 
-from d2lsent import fpu
-from d2lsent import mxnet as d2l
+from d2lsent import mxnet as d2l  # before mxnet: see test_importing_mxnet_first_warns
+
+import mxnet as mx  # noqa: E402
+from mxnet import autograd, np  # noqa: E402
+
+from d2lsent import fpu  # noqa: E402
 from d2lsent.training import Config
 
 
@@ -135,3 +137,15 @@ def test_denormals_are_flushed_before_mxnet_starts(setting, flushed):
     out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True,
                          text=True, check=True).stdout.split()
     assert out == [str(flushed), str(fpu.FTZ | fpu.DAZ if flushed else 0)]
+
+
+def test_importing_mxnet_first_warns():
+    """Too late to set MXNet's threads up: say so, and do not claim to flush."""
+    code = ('import warnings, mxnet\n'
+            'with warnings.catch_warnings(record=True) as caught:\n'
+            '    warnings.simplefilter("always", UserWarning)\n'
+            '    import d2lsent.mxnet as d2l\n'
+            'print(d2l.FLUSHING, [str(w.message) for w in caught if w.category is UserWarning])')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.startswith('False [') and 'Import d2lsent.mxnet before mxnet' in out

@@ -1,3 +1,5 @@
+import collections
+
 import pytest
 from d2l import mxnet as d2l
 
@@ -40,6 +42,15 @@ def test_vocab_matches_d2l():
         assert ours.token_to_idx == book.token_to_idx
         assert ours.token_freqs == book.token_freqs
         assert ours[tokens] == book[tokens]
+
+
+def test_vocab_from_counts_is_the_vocab_from_tokens():
+    """Counted line by line (as load_imdb does, to keep no token lists): the same."""
+    tokens, counts = tokenize(LINES), collections.Counter()
+    for line in tokens:
+        counts.update(line)
+    ours, direct = Vocab(counts, min_freq=2), Vocab(tokens, min_freq=2)
+    assert (ours.idx_to_token, ours.token_freqs) == (direct.idx_to_token, direct.token_freqs)
 
 
 def test_vocab_lookup_and_back():
