@@ -210,7 +210,7 @@ def train_epochs(train_step, evaluate, train_iter, valid_iter, test_iter, config
     validation and test accuracy, examples per second, and the seconds spent
     training and evaluating. A progress bar runs per epoch; an ``animator``
     (``plot.Animator``, for notebooks) redraws the curves after each epoch.
-    With ``config.keep_best_epoch``, ``get_params()`` (name -> numpy array) copies
+    With ``config.keep_best_epoch``, ``get_params()`` (name -> a numpy copy) saves
     the parameters after each epoch that improves validation accuracy and
     ``set_params`` puts the best ones back at the end.
     """
@@ -232,7 +232,7 @@ def train_epochs(train_step, evaluate, train_iter, valid_iter, test_iter, config
                     test_acc=test_acc, examples_per_s=metric[2] / seconds,
                     train_seconds=seconds, eval_seconds=timer.stop())
         if config.keep_best_epoch and history.best_epoch() == epoch + 1:
-            best = {k: v.copy() for k, v in get_params().items()}
+            best = get_params()  # copies (both backends)
             history.selected_epoch = epoch + 1
         if animator is not None:
             animator.add(history)

@@ -93,7 +93,8 @@ def _scripted_run(valid_accs, keep_best):
     config = Config(num_epochs=len(valid_accs), keep_best_epoch=keep_best)
     batches = [(np.zeros((2, 3)), np.zeros(2))]
     history = training.train_epochs(step, lambda it: next(scores), batches, None, None,
-                                    config, get_params=lambda: params, set_params=set_params)
+                                    config, set_params=set_params,
+                                    get_params=lambda: {k: v.copy() for k, v in params.items()})
     return history, params['w'][0]
 
 
