@@ -78,8 +78,8 @@ assert len(vocab) == 49_346 and X.dtype == onp.int32
 #
 # `rnn.LSTM` reads time-major input, so the token ids are transposed before the
 # embedding, as in PyTorch. With `lengths` (the fast recipe) the outputs are read at
-# each review's first and last real token; `masked_lstm` uses MXNet's
-# `npx.sequence_reverse` to run the backward direction on each review's own tokens.
+# each review's first and last real token; `masked_lstm` runs the backward direction on
+# each review's own tokens, reversed by indexing.
 
 # %%
 print(inspect.getsource(d2l.BiRNN))
