@@ -5,6 +5,7 @@ modules of ``d2lsent`` and is re-exported here, so one import line serves a
 notebook, as with ``from d2l import torch as d2l``.
 """
 import contextlib
+import os
 
 import numpy as np
 import torch
@@ -18,6 +19,14 @@ from .text import Vocab, tokenize, truncate_pad
 from .training import Accumulator, Config, train_epochs
 
 __all__ = list(training.BACKEND_NAMES)
+
+# oneDNN, PyTorch's LSTM kernel on x86 CPUs, keeps a compiled primitive for each input
+# shape it meets (up to 1,024), each with buffers that grow with the number of steps.
+# Length buckets bring hundreds of shapes, so the process grew with each new width
+# (0.8 GB for 100 widths in a small test); a few entries keep what one training step
+# reuses (BENCHMARKS.md, "oneDNN's primitive cache"). oneDNN reads this when it makes
+# its first primitive.
+os.environ.setdefault('ONEDNN_PRIMITIVE_CACHE_CAPACITY', '16')
 
 
 def to_tensor(array):

@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -118,3 +122,28 @@ def test_fast_and_book_agree_when_all_lengths_are_equal(imdb_data):
     X = torch.tensor(imdb_data.test_features[:8, :40])
     assert torch.allclose(net(X, torch.full((8,), 40)), net(X), atol=1e-6)
 
+
+GROWTH_SCRIPT = """
+import torch
+from d2lsent import torch as d2l
+def rss_mib():
+    return int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0]) // 1024
+lstm = torch.nn.LSTM(50, 100, num_layers=2, bidirectional=True)
+lstm(torch.randn(1, 4, 50))[0].sum().backward()
+start = rss_mib()
+for steps in range(2, 501, 16):  # 32 batch widths, as length buckets make
+    lstm(torch.randn(steps, 4, 50))[0].sum().backward()
+print(rss_mib() - start)
+"""
+
+
+@pytest.mark.skipif(not os.path.exists('/proc/self/status'), reason='reads /proc')
+def test_many_batch_widths_do_not_grow_the_process():
+    """oneDNN caches a primitive per input shape; ``d2lsent.torch`` keeps that cache
+    small, or the process grows with every new batch width (BENCHMARKS.md)."""
+    def growth_mib(**env):
+        out = subprocess.run([sys.executable, '-c', GROWTH_SCRIPT], check=True,
+                             capture_output=True, text=True, env={**os.environ, **env})
+        return int(out.stdout.split()[-1])
+    assert growth_mib() < 100
+    assert growth_mib(ONEDNN_PRIMITIVE_CACHE_CAPACITY='1024') > 150  # oneDNN's default
