@@ -37,6 +37,10 @@ FLUSHING = (not MXNET_FIRST and os.environ.get('D2LSENT_MXNET_DENORMALS') != 'ke
 # MXNet's operators use fewer OpenMP threads than cores unless told; all cores
 # trained 1.2-1.4x faster on a 2-core machine (see BENCHMARKS.md).
 os.environ.setdefault('OMP_NUM_THREADS', str(os.cpu_count()))
+# MXNet's oneDNN keeps a compiled primitive per input shape (up to 1,024 by default),
+# and length buckets make hundreds of shapes: a few entries keep what a training step
+# reuses, at the same speed (BENCHMARKS.md, "oneDNN's primitive cache").
+os.environ.setdefault('DNNL_PRIMITIVE_CACHE_CAPACITY', '16')
 
 import mxnet as mx  # noqa: E402
 from mxnet import autograd, gluon, init, np, npx  # noqa: E402
