@@ -149,3 +149,16 @@ def test_importing_mxnet_first_warns():
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
                          check=True).stdout
     assert out.startswith('False [') and 'Import d2lsent.mxnet before mxnet' in out
+
+
+@pytest.mark.parametrize('setting, expected', [(None, '16'), ('1024', '1024')])
+def test_onednn_cache_is_capped_unless_set(setting, expected):
+    """MXNet's oneDNN keeps a compiled primitive per input shape; ``d2lsent.mxnet``
+    keeps 16 (same speed, less memory: BENCHMARKS.md) unless the user chose."""
+    env = {k: v for k, v in os.environ.items() if k != 'DNNL_PRIMITIVE_CACHE_CAPACITY'}
+    if setting:
+        env['DNNL_PRIMITIVE_CACHE_CAPACITY'] = setting
+    code = 'import os, d2lsent.mxnet; print(os.environ["DNNL_PRIMITIVE_CACHE_CAPACITY"])'
+    out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out == [expected]
