@@ -19,7 +19,7 @@ import warnings
 
 import numpy as onp
 
-from . import fpu
+from . import fpu, onednn
 
 MXNET_FIRST = 'mxnet' in sys.modules  # then too late: MXNet's threads have their mode
 if MXNET_FIRST:
@@ -37,10 +37,7 @@ FLUSHING = (not MXNET_FIRST and os.environ.get('D2LSENT_MXNET_DENORMALS') != 'ke
 # MXNet's operators use fewer OpenMP threads than cores unless told; all cores
 # trained 1.2-1.4x faster on a 2-core machine (see BENCHMARKS.md).
 os.environ.setdefault('OMP_NUM_THREADS', str(os.cpu_count()))
-# MXNet's oneDNN keeps a compiled primitive per input shape (up to 1,024 by default),
-# and length buckets make hundreds of shapes: a few entries keep what a training step
-# reuses, at the same speed (BENCHMARKS.md, "oneDNN's primitive cache").
-os.environ.setdefault('DNNL_PRIMITIVE_CACHE_CAPACITY', '16')
+onednn.cap_primitive_cache()  # length buckets make hundreds of shapes
 
 import mxnet as mx  # noqa: E402
 from mxnet import autograd, gluon, init, np, npx  # noqa: E402

@@ -5,13 +5,12 @@ modules of ``d2lsent`` and is re-exported here, so one import line serves a
 notebook, as with ``from d2l import torch as d2l``.
 """
 import contextlib
-import os
 
 import numpy as np
 import torch
 from torch import nn
 
-from . import checkpoint, imdb, training
+from . import checkpoint, imdb, onednn, training
 from .batching import Buckets, Minibatches
 from .glove import TokenEmbedding, coverage
 from .imdb import read_imdb
@@ -20,13 +19,9 @@ from .training import Accumulator, Config, train_epochs
 
 __all__ = list(training.BACKEND_NAMES)
 
-# oneDNN, PyTorch's LSTM kernel on x86 CPUs, keeps a compiled primitive for each input
-# shape it meets (up to 1,024), each with buffers that grow with the number of steps.
-# Length buckets bring hundreds of shapes, so the process grew with each new width
-# (0.8 GB for 100 widths in a small test); a few entries keep what one training step
-# reuses (BENCHMARKS.md, "oneDNN's primitive cache"). oneDNN reads this when it makes
-# its first primitive.
-os.environ.setdefault('ONEDNN_PRIMITIVE_CACHE_CAPACITY', '16')
+# Length buckets make hundreds of input shapes; oneDNN reads the cap when it makes its
+# first primitive (the first LSTM call).
+onednn.cap_primitive_cache()
 
 
 def to_tensor(array):

@@ -3,6 +3,8 @@ import http.server
 import io
 import os
 import pathlib
+import subprocess
+import sys
 import tarfile
 import threading
 
@@ -46,6 +48,18 @@ def embedding():
     """The packaged GloVe 6B-50d vectors."""
     from d2lsent.glove import TokenEmbedding
     return TokenEmbedding()
+
+
+@pytest.fixture
+def fresh_python():
+    """``fresh_python(code, NAME=value, ...)``: what ``code`` prints, as words, in a fresh
+    Python with these environment variables set (a value of None unsets one)."""
+    def run(code, **settings):
+        env = {k: v for k, v in os.environ.items() if k not in settings}
+        env.update({k: v for k, v in settings.items() if v is not None})
+        return subprocess.run([sys.executable, '-c', code], env=env, capture_output=True,
+                              text=True, check=True).stdout.split()
+    return run
 
 
 @pytest.fixture

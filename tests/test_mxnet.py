@@ -126,22 +126,12 @@ def test_lstm_params_name_the_layout_of_this_gluon_version():
     assert (params['bias_ih_l0'].asnumpy() == 0).all()
 
 
-def fresh_python_output(code, variable, setting):
-    """What ``code`` prints, as words, in a fresh Python whose environment has
-    ``variable`` set to ``setting`` (or unset when ``setting`` is None)."""
-    env = {k: v for k, v in os.environ.items() if k != variable}
-    if setting:
-        env[variable] = setting
-    return subprocess.run([sys.executable, '-c', code], env=env, capture_output=True,
-                          text=True, check=True).stdout.split()
-
-
 @pytest.mark.parametrize('setting, flushed', [(None, True), ('keep', False)])
-def test_denormals_are_flushed_before_mxnet_starts(setting, flushed):
+def test_denormals_are_flushed_before_mxnet_starts(fresh_python, setting, flushed):
     """In a fresh process: importing the backend sets FTZ and DAZ, unless told not to."""
     code = ('import d2lsent.mxnet as d2l, d2lsent.fpu as fpu; '
             'print(d2l.FLUSHING, fpu.get_mxcsr() & (fpu.FTZ | fpu.DAZ))')
-    out = fresh_python_output(code, 'D2LSENT_MXNET_DENORMALS', setting)
+    out = fresh_python(code, D2LSENT_MXNET_DENORMALS=setting)
     assert out == [str(flushed), str(fpu.FTZ | fpu.DAZ if flushed else 0)]
 
 
@@ -157,9 +147,9 @@ def test_importing_mxnet_first_warns():
     assert out.startswith('False [') and 'Import d2lsent.mxnet before mxnet' in out
 
 
-@pytest.mark.parametrize('setting, expected', [(None, '16'), ('1024', '1024')])
-def test_onednn_cache_is_capped_unless_set(setting, expected):
-    """MXNet's oneDNN keeps a compiled primitive per input shape; ``d2lsent.mxnet``
-    keeps 16 (same speed, less memory: BENCHMARKS.md) unless the user chose."""
+def test_onednn_cache_is_capped_before_mxnet_starts(fresh_python):
+    """MXNet's oneDNN keeps a compiled primitive per input shape; the backend caps
+    the cache (``d2lsent.onednn``) before MXNet reads its environment."""
     code = 'import os, d2lsent.mxnet; print(os.environ["DNNL_PRIMITIVE_CACHE_CAPACITY"])'
-    assert fresh_python_output(code, 'DNNL_PRIMITIVE_CACHE_CAPACITY', setting) == [expected]
+    assert fresh_python(code, ONEDNN_PRIMITIVE_CACHE_CAPACITY=None,
+                        DNNL_PRIMITIVE_CACHE_CAPACITY=None) == ['16']

@@ -1,6 +1,4 @@
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -138,12 +136,11 @@ print(rss_mib() - start)
 
 
 @pytest.mark.skipif(not os.path.exists('/proc/self/status'), reason='reads /proc')
-def test_many_batch_widths_do_not_grow_the_process():
+def test_many_batch_widths_do_not_grow_the_process(fresh_python):
     """oneDNN caches a primitive per input shape; ``d2lsent.torch`` keeps that cache
     small, or the process grows with every new batch width (BENCHMARKS.md)."""
-    def growth_mib(**env):
-        out = subprocess.run([sys.executable, '-c', GROWTH_SCRIPT], check=True,
-                             capture_output=True, text=True, env={**os.environ, **env})
-        return int(out.stdout.split()[-1])
-    assert growth_mib() < 100
-    assert growth_mib(ONEDNN_PRIMITIVE_CACHE_CAPACITY='1024') > 150  # oneDNN's default
+    def growth_mib(capacity):
+        return int(fresh_python(GROWTH_SCRIPT, ONEDNN_PRIMITIVE_CACHE_CAPACITY=capacity,
+                                DNNL_PRIMITIVE_CACHE_CAPACITY=None)[-1])
+    assert growth_mib(None) < 100
+    assert growth_mib('1024') > 150  # oneDNN's default
