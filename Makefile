@@ -44,7 +44,8 @@ train: env
 # OMP_NUM_THREADS=1 make -j2 ablations.
 # One run: make docs/runs/ablations/torch-glove-tokens/evaluation.json
 ABLATIONS := torch-base torch-glove-tokens torch-glove-tokens-frozen torch-xavier-embedding \
-	torch-lr-1.5625e-4 torch-book-recipe mxnet-base mxnet-glove-tokens mxnet-book-recipe
+	torch-lr-1.5625e-4 torch-book-recipe mxnet-base mxnet-glove-tokens mxnet-book-recipe \
+	torch-glove-tokens-dropout mxnet-glove-tokens-dropout
 ABLATION_ARGS_torch-base := --backend torch
 ABLATION_ARGS_torch-glove-tokens := --backend torch --tokenizer glove
 ABLATION_ARGS_torch-glove-tokens-frozen := --backend torch --tokenizer glove --freeze-embedding
@@ -54,6 +55,8 @@ ABLATION_ARGS_torch-book-recipe := --backend torch --recipe book
 ABLATION_ARGS_mxnet-base := --backend mxnet
 ABLATION_ARGS_mxnet-glove-tokens := --backend mxnet --tokenizer glove
 ABLATION_ARGS_mxnet-book-recipe := --backend mxnet --recipe book
+ABLATION_ARGS_torch-glove-tokens-dropout := --backend torch --tokenizer glove --dropout 0.3
+ABLATION_ARGS_mxnet-glove-tokens-dropout := --backend mxnet --tokenizer glove --dropout 0.3
 docs/runs/ablations/%/evaluation.json: | env
 	$(PY) -m d2lsent train --keep-best-epoch $(ABLATION_ARGS_$*) --out $(@D)
 

@@ -69,7 +69,8 @@ def train(args):
         lr=args.lr, freeze_embedding=args.freeze_embedding, valid_size=args.valid_size,
         seed=args.seed, limit=args.limit, recipe=args.recipe,
         keep_best_epoch=args.keep_best_epoch, tokenizer=args.tokenizer,
-        embedding_init=args.embedding_init, weight_decay=args.weight_decay)
+        embedding_init=args.embedding_init, weight_decay=args.weight_decay,
+        dropout=args.dropout)
     backend = _backend(args.backend)
     out = pathlib.Path(args.out or f'runs/{time.strftime("%Y%m%d-%H%M%S")}-{args.backend}')
     print(f'backend: {args.backend}, run folder: {out}')
@@ -192,6 +193,9 @@ def _parser():
     t.add_argument('--lr', type=float, default=0.01, help='Adam learning rate (default 0.01)')
     t.add_argument('--weight-decay', type=float, default=0.0,
                    help='L2 weight decay added to the gradients in Adam (default 0)')
+    t.add_argument('--dropout', type=float, default=0.0,
+                   help='dropout rate on the embeddings and between the LSTM layers '
+                        '(default 0, as the book)')
     t.add_argument('--batch-size', type=int, default=64, help='minibatch size (default 64)')
     t.add_argument('--num-hiddens', type=int, default=100, help='LSTM units (default 100)')
     t.add_argument('--num-layers', type=int, default=2, help='LSTM layers (default 2)')

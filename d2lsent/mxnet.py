@@ -135,17 +135,23 @@ def masked_lstm(lstm, x, lengths):
                               mode='lstm', bidirectional=False, state_outputs=False)
             directions.append(reverse_padded(outputs, lengths) if suffix else outputs)
         x = np.concatenate(directions, axis=2)
+        if lstm._dropout and layer < lstm._num_layers - 1:  # as the fused LSTM does
+            x = npx.dropout(x, p=lstm._dropout)  # active only in autograd's training mode
     return x
 
 
 class BiRNN(nn.Block):
     """Embedding -> 2-layer bidirectional LSTM -> first and last outputs -> 2 classes."""
 
-    def __init__(self, vocab_size, embed_size=100, num_hiddens=100, num_layers=2, **kwargs):
+    def __init__(self, vocab_size, embed_size=100, num_hiddens=100, num_layers=2,
+                 dropout=0.0, **kwargs):
         super().__init__(**kwargs)
         self.embedding = nn.Embedding(vocab_size, embed_size)
+        # Dropout on the embeddings and between the LSTM layers (training only; no
+        # parameters, so the model contract is the same for any rate).
+        self.dropout = nn.Dropout(dropout)
         self.encoder = rnn.LSTM(num_hiddens, num_layers=num_layers, bidirectional=True,
-                                input_size=embed_size)
+                                input_size=embed_size, dropout=dropout)
         # in_units: all shapes known at once (the book infers it on the first batch).
         self.decoder = nn.Dense(2, in_units=4 * num_hiddens)
 
@@ -156,7 +162,7 @@ class BiRNN(nn.Block):
         with them, the outputs are taken at each review's first and last token.
         """
         # The LSTM reads time-major input: (num_steps, batch, embed_size).
-        embeddings = self.embedding(inputs.T)
+        embeddings = self.dropout(self.embedding(inputs.T))
         if lengths is None:
             outputs = self.encoder(embeddings)  # (num_steps, batch, 2 * num_hiddens)
             last = outputs[-1]
@@ -189,7 +195,8 @@ def build_model(vocab, embedding, config, device=None):
     """
     device = device or try_all_gpus()[0]
     mx.random.seed(config.seed)
-    net = BiRNN(len(vocab), embedding.dim, config.num_hiddens, config.num_layers)
+    net = BiRNN(len(vocab), embedding.dim, config.num_hiddens, config.num_layers,
+                config.dropout)
     initialize(net, device)
     if config.embedding_init == 'glove':
         net.embedding.weight.set_data(np.array(embedding[vocab.idx_to_token]))

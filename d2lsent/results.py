@@ -35,6 +35,8 @@ def read_run(folder):
     lr = f"{config['lr']:g}"
     if config.get('weight_decay'):
         lr += f", weight decay {config['weight_decay']:g}"
+    if config.get('dropout'):
+        lr += f", dropout {config['dropout']:g}"
     epoch = f"{summary['selected_epoch']}/{config['num_epochs']}"
     if config.get('keep_best_epoch'):
         epoch += ' (best valid)'

@@ -91,11 +91,15 @@ def masked_lstm(lstm, x, lengths):
 class BiRNN(nn.Module):
     """Embedding -> 2-layer bidirectional LSTM -> first and last outputs -> 2 classes."""
 
-    def __init__(self, vocab_size, embed_size=100, num_hiddens=100, num_layers=2):
+    def __init__(self, vocab_size, embed_size=100, num_hiddens=100, num_layers=2,
+                 dropout=0.0):
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embed_size)
+        # Dropout on the embeddings and between the LSTM layers (training only; no
+        # parameters, so the model contract is the same for any rate).
+        self.dropout = nn.Dropout(dropout)
         self.encoder = nn.LSTM(embed_size, num_hiddens, num_layers=num_layers,
-                               bidirectional=True)
+                               bidirectional=True, dropout=dropout)
         self.decoder = nn.Linear(4 * num_hiddens, 2)
 
     def forward(self, inputs, lengths=None):
@@ -105,7 +109,7 @@ class BiRNN(nn.Module):
         with them, the outputs are taken at each review's first and last token.
         """
         # The LSTM reads time-major input: (num_steps, batch, embed_size).
-        embeddings = self.embedding(inputs.T)
+        embeddings = self.dropout(self.embedding(inputs.T))
         if lengths is None:
             outputs, _ = self.encoder(embeddings)  # (num_steps, batch, 2 * num_hiddens)
             last = outputs[-1]
@@ -150,7 +154,8 @@ def build_model(vocab, embedding, config, device=None):
     ``embedding``) if ``config.embedding_init == 'xavier'``.
     """
     torch.manual_seed(config.seed)
-    net = BiRNN(len(vocab), embedding.dim, config.num_hiddens, config.num_layers)
+    net = BiRNN(len(vocab), embedding.dim, config.num_hiddens, config.num_layers,
+                config.dropout)
     initialize(net, device)
     if config.embedding_init == 'glove':
         with torch.no_grad():

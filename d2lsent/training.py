@@ -60,6 +60,8 @@ class Config:
     with the best validation accuracy (never chosen by the test set).
     ``weight_decay`` adds ``weight_decay * w`` to each trained parameter's
     gradient (L2 regularisation inside Adam, alike in both frameworks).
+    ``dropout`` zeroes that share of the embedded vectors and of the first LSTM
+    layer's outputs during training (scaling the rest up); 0 is the book's model.
     """
     embedding: str = 'glove.6b.50d-packaged'
     num_hiddens: int = 100
@@ -77,6 +79,7 @@ class Config:
     tokenizer: str = 'book'
     embedding_init: str = 'glove'
     weight_decay: float = 0.0
+    dropout: float = 0.0
 
     def __post_init__(self):
         if self.recipe not in RECIPES:
@@ -93,6 +96,8 @@ class Config:
             raise ValueError(f'lr must be positive, got {self.lr}.')
         if not self.weight_decay >= 0:
             raise ValueError(f'weight_decay must be at least 0, got {self.weight_decay}.')
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f'dropout must be in [0, 1), got {self.dropout}.')
 
 
 def _subset(n, limit, rng):

@@ -73,7 +73,9 @@ assert train_iter.num_examples + valid_iter.num_examples == (config.limit or 25_
 # ## The model
 #
 # `BiRNN` reads token ids of shape (batch size, number of steps). PyTorch's LSTM expects
-# time first, so the input is transposed before the embedding.
+# time first, so the input is transposed before the embedding. Its `dropout` (0 by
+# default: the book's model) zeroes a share of the embedded tokens and of the first LSTM
+# layer's outputs while training; it has no parameters, so the model contract holds.
 
 # %%
 print(inspect.getsource(d2l.BiRNN))

@@ -79,7 +79,7 @@ assert len(vocab) == 49_346 and X.dtype == onp.int32
 # `rnn.LSTM` reads time-major input, so the token ids are transposed before the
 # embedding, as in PyTorch. With `lengths` (the fast recipe) the outputs are read at
 # each review's first and last real token; `masked_lstm` runs the backward direction on
-# each review's own tokens, reversed by indexing.
+# each review's own tokens, reversed by indexing. `dropout` works as in PyTorch.
 
 # %%
 print(inspect.getsource(d2l.BiRNN))

@@ -121,3 +121,54 @@ def test_predict_proba_returns_each_reviews_probability_in_order(pair, imdb_data
                                                  imdb_data.test_reviews[i])
             alone.append(p if label == 'positive' else 1 - p)
         assert onp.allclose(probs, alone, atol=1e-5), backend.__name__
+
+
+def _logits(backend, net, batch, training):
+    """``net``'s logits on ``batch`` (numpy), in training or in prediction mode."""
+    if backend is d2l_pt:
+        net.train(training)
+        with torch.no_grad():
+            return net(*map(torch.tensor, batch)).numpy()
+    with autograd.train_mode() if training else autograd.predict_mode():
+        return net(*map(np.array, batch)).asnumpy()
+
+
+@pytest.mark.parametrize('recipe', ['book', 'fast'])
+@pytest.mark.parametrize('backend', [d2l_pt, d2l_mx], ids=['torch', 'mxnet'])
+def test_dropout_acts_in_training_only_and_keeps_the_parameters(backend, embedding,
+                                                                imdb_data, recipe):
+    """Dropout adds no parameter; it changes training passes, never predictions."""
+    plain = backend.build_model(imdb_data.vocab, embedding, Config(seed=2))
+    dropped = backend.build_model(imdb_data.vocab, embedding, Config(seed=2, dropout=0.5))
+    params = backend.get_params(plain)
+    assert params.keys() == backend.get_params(dropped).keys()
+    backend.set_params(dropped, params)
+    lengths = imdb_data.test_lengths[:8].clip(max=60)
+    batch = (imdb_data.test_features[:8, :60],) + (() if recipe == 'book' else (lengths,))
+    predicted = _logits(backend, plain, batch, training=False)
+    assert onp.allclose(_logits(backend, dropped, batch, training=False), predicted,
+                        atol=1e-6)
+    assert onp.allclose(_logits(backend, plain, batch, training=True), predicted, atol=1e-6)
+    first, second = (_logits(backend, dropped, batch, training=True) for _ in range(2))
+    assert abs(first - predicted).max() > 1e-3 and abs(first - second).max() > 1e-3
+
+
+@pytest.mark.parametrize('backend', [d2l_pt, d2l_mx], ids=['torch', 'mxnet'])
+def test_masked_lstm_drops_out_between_layers_in_training(backend):
+    """The fast path's own layer loop applies the LSTM's dropout as the fused one does."""
+    net = backend.BiRNN(10, embed_size=4, num_hiddens=3, dropout=0.5)
+    backend.initialize(net, backend.try_all_gpus()[0])
+    x = onp.random.default_rng(0).normal(size=(7, 2, 4)).astype(onp.float32)
+    lengths = onp.array([7, 5])
+    if backend is d2l_pt:
+        def run(training):
+            net.train(training)
+            with torch.no_grad():
+                return backend.masked_lstm(net.encoder, torch.tensor(x),
+                                           torch.tensor(lengths)).numpy()
+    else:
+        def run(training):
+            with autograd.train_mode() if training else autograd.predict_mode():
+                return backend.masked_lstm(net.encoder, np.array(x), np.array(lengths)).asnumpy()
+    assert onp.array_equal(run(False), run(False))
+    assert not onp.allclose(run(True), run(False), atol=1e-4)

@@ -9,13 +9,14 @@ def test_config_defaults_are_the_books_recipe():
     c = Config()
     assert (c.num_hiddens, c.num_layers, c.batch_size, c.num_steps, c.num_epochs) == \
         (100, 2, 64, 500, 5)
-    assert not c.freeze_embedding and c.weight_decay == 0
+    assert not c.freeze_embedding and c.weight_decay == 0 and c.dropout == 0
     assert c.recipe == 'fast'
 
 
 @pytest.mark.parametrize('field, value', [('batch_size', 0), ('num_epochs', -1), ('lr', 0),
                                           ('recipe', 'packed'), ('embedding_init', 'zeros'),
-                                          ('weight_decay', -1e-4)])
+                                          ('weight_decay', -1e-4), ('dropout', 1.0),
+                                          ('dropout', -0.1)])
 def test_config_rejects_bad_values(field, value):
     with pytest.raises(ValueError, match=f'{field} must be'):
         Config(**{field: value})
