@@ -36,8 +36,9 @@ train: env
 	$(PY) -m d2lsent train $(TRAIN_ARGS)
 
 # The results chapter's ablations: full runs (5 epochs, all reviews), each changing one
-# setting of the default run (the frozen one: of torch-glove-tokens); each ends with its
-# best epoch on validation. A run's folder docs/runs/ablations/NAME keeps its settings,
+# setting of another run (frozen and dropout: of the glove-tokens runs; weight decay: of
+# the dropout run; the rest: of the default run); each ends with its best epoch on
+# validation. A run's folder docs/runs/ablations/NAME keeps its settings,
 # metrics, curves and test evaluation (the model.npz is not committed). `make ablations`
 # runs the missing ones (here 30-45 min each with PyTorch, 45-70 with MXNet, over an hour
 # with the book recipe) and prints the table; two at a time, one thread each:
@@ -45,7 +46,7 @@ train: env
 # One run: make docs/runs/ablations/torch-glove-tokens/evaluation.json
 ABLATIONS := torch-base torch-glove-tokens torch-glove-tokens-frozen torch-xavier-embedding \
 	torch-lr-1.5625e-4 torch-book-recipe mxnet-base mxnet-glove-tokens mxnet-book-recipe \
-	torch-glove-tokens-dropout mxnet-glove-tokens-dropout
+	torch-glove-tokens-dropout mxnet-glove-tokens-dropout torch-glove-tokens-dropout-wd-1e-5
 ABLATION_ARGS_torch-base := --backend torch
 ABLATION_ARGS_torch-glove-tokens := --backend torch --tokenizer glove
 ABLATION_ARGS_torch-glove-tokens-frozen := --backend torch --tokenizer glove --freeze-embedding
@@ -57,6 +58,8 @@ ABLATION_ARGS_mxnet-glove-tokens := --backend mxnet --tokenizer glove
 ABLATION_ARGS_mxnet-book-recipe := --backend mxnet --recipe book
 ABLATION_ARGS_torch-glove-tokens-dropout := --backend torch --tokenizer glove --dropout 0.3
 ABLATION_ARGS_mxnet-glove-tokens-dropout := --backend mxnet --tokenizer glove --dropout 0.3
+ABLATION_ARGS_torch-glove-tokens-dropout-wd-1e-5 := --backend torch --tokenizer glove --dropout 0.3 \
+	--weight-decay 1e-5
 docs/runs/ablations/%/evaluation.json: | env
 	$(PY) -m d2lsent train --keep-best-epoch $(ABLATION_ARGS_$*) --out $(@D)
 
