@@ -1,4 +1,5 @@
 """One model contract: the PyTorch and the Gluon BiRNN are the same function."""
+import functools
 import json
 
 import numpy as onp
@@ -123,14 +124,20 @@ def test_predict_proba_returns_each_reviews_probability_in_order(pair, imdb_data
         assert onp.allclose(probs, alone, atol=1e-5), backend.__name__
 
 
-def _logits(backend, net, batch, training):
-    """``net``'s logits on ``batch`` (numpy), in training or in prediction mode."""
+def _in_mode(backend, net, training, fn, *arrays):
+    """``fn(*arrays)`` as numpy, without gradients, with ``net`` in training or in
+    prediction mode."""
     if backend is d2l_pt:
         net.train(training)
         with torch.no_grad():
-            return net(*map(torch.tensor, batch)).numpy()
+            return fn(*map(torch.tensor, arrays)).numpy()
     with autograd.train_mode() if training else autograd.predict_mode():
-        return net(*map(np.array, batch)).asnumpy()
+        return fn(*map(np.array, arrays)).asnumpy()
+
+
+def _logits(backend, net, batch, training):
+    """``net``'s logits on ``batch`` (numpy), in training or in prediction mode."""
+    return _in_mode(backend, net, training, net, *batch)
 
 
 @pytest.mark.parametrize('recipe', ['book', 'fast'])
@@ -160,15 +167,9 @@ def test_masked_lstm_drops_out_between_layers_in_training(backend):
     backend.initialize(net, backend.try_all_gpus()[0])
     x = onp.random.default_rng(0).normal(size=(7, 2, 4)).astype(onp.float32)
     lengths = onp.array([7, 5])
-    if backend is d2l_pt:
-        def run(training):
-            net.train(training)
-            with torch.no_grad():
-                return backend.masked_lstm(net.encoder, torch.tensor(x),
-                                           torch.tensor(lengths)).numpy()
-    else:
-        def run(training):
-            with autograd.train_mode() if training else autograd.predict_mode():
-                return backend.masked_lstm(net.encoder, np.array(x), np.array(lengths)).asnumpy()
+    masked = functools.partial(backend.masked_lstm, net.encoder)
+
+    def run(training):
+        return _in_mode(backend, net, training, masked, x, lengths)
     assert onp.array_equal(run(False), run(False))
     assert not onp.allclose(run(True), run(False), atol=1e-4)
