@@ -46,7 +46,9 @@ train: env
 # One run: make docs/runs/ablations/torch-glove-tokens/evaluation.json
 ABLATIONS := torch-base torch-glove-tokens torch-glove-tokens-frozen torch-xavier-embedding \
 	torch-lr-1.5625e-4 torch-book-recipe mxnet-base mxnet-glove-tokens mxnet-book-recipe \
-	torch-glove-tokens-dropout mxnet-glove-tokens-dropout torch-glove-tokens-dropout-wd-1e-5
+	torch-glove-tokens-dropout mxnet-glove-tokens-dropout torch-glove-tokens-dropout-wd-1e-5 \
+	torch-glove-tokens-dropout-movie-valid torch-glove-tokens-dropout-0.5 \
+	mxnet-glove-tokens-dropout-0.5
 ABLATION_ARGS_torch-base := --backend torch
 ABLATION_ARGS_torch-glove-tokens := --backend torch --tokenizer glove
 ABLATION_ARGS_torch-glove-tokens-frozen := --backend torch --tokenizer glove --freeze-embedding
@@ -60,6 +62,10 @@ ABLATION_ARGS_torch-glove-tokens-dropout := --backend torch --tokenizer glove --
 ABLATION_ARGS_mxnet-glove-tokens-dropout := --backend mxnet --tokenizer glove --dropout 0.3
 ABLATION_ARGS_torch-glove-tokens-dropout-wd-1e-5 := --backend torch --tokenizer glove --dropout 0.3 \
 	--weight-decay 1e-5
+ABLATION_ARGS_torch-glove-tokens-dropout-movie-valid := --backend torch --tokenizer glove \
+	--dropout 0.3 --valid-split movie
+ABLATION_ARGS_torch-glove-tokens-dropout-0.5 := --backend torch --tokenizer glove --dropout 0.5
+ABLATION_ARGS_mxnet-glove-tokens-dropout-0.5 := --backend mxnet --tokenizer glove --dropout 0.5
 docs/runs/ablations/%/evaluation.json: | env
 	$(PY) -m d2lsent train --keep-best-epoch $(ABLATION_ARGS_$*) --out $(@D)
 

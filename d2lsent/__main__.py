@@ -67,7 +67,7 @@ def train(args):
         embedding=args.embedding, num_hiddens=args.num_hiddens, num_layers=args.num_layers,
         batch_size=args.batch_size, num_steps=args.num_steps, num_epochs=args.epochs,
         lr=args.lr, freeze_embedding=args.freeze_embedding, valid_size=args.valid_size,
-        seed=args.seed, limit=args.limit, recipe=args.recipe,
+        valid_split=args.valid_split, seed=args.seed, limit=args.limit, recipe=args.recipe,
         keep_best_epoch=args.keep_best_epoch, tokenizer=args.tokenizer,
         embedding_init=args.embedding_init, weight_decay=args.weight_decay,
         dropout=args.dropout)
@@ -203,6 +203,9 @@ def _parser():
                    help="keep the GloVe vectors fixed (the book's choice); default: fine-tune")
     t.add_argument('--valid-size', type=int, default=2500,
                    help='training reviews held out for validation (default 2500)')
+    t.add_argument('--valid-split', choices=training.VALID_SPLITS, default='random',
+                   help='random (default): reviews drawn at random; movie: whole movies, '
+                        'as the test set has movies of its own')
     t.add_argument('--seed', type=int, default=0, help='random seed (default 0)')
     t.add_argument('--recipe', choices=training.RECIPES, default='fast',
                    help="fast (default): length buckets, masked LSTM, denormals flushed; "

@@ -4,6 +4,7 @@ import dataclasses
 import functools
 import os
 import pathlib
+import re
 
 import numpy as np
 
@@ -40,6 +41,34 @@ def read_imdb(data_dir, is_train):
     return data, labels
 
 
+def read_movies(data_dir, is_train):
+    """The IMDb title id (``'tt0453418'``) of each review of one split, in
+    ``read_imdb``'s order.
+
+    The review in ``pos/ID_RATING.txt`` is about the movie on line ``ID`` (from 0)
+    of ``urls_pos.txt`` (the archive's README); likewise for ``neg``. A movie has
+    at most 30 reviews, and the training and test reviews are about different
+    movies.
+    """
+    movies = []
+    for label in ('pos', 'neg'):
+        split = pathlib.Path(data_dir, 'train' if is_train else 'test')
+        urls_file = split / f'urls_{label}.txt'
+        if not urls_file.is_file():
+            raise FileNotFoundError(f'{urls_file} does not exist: {data_dir} is not a '
+                                    f'complete aclImdb folder; unpack the archive again.')
+        urls = urls_file.read_text().split('\n')
+        for name in sorted(os.listdir(split / label)):
+            line = int(name.split('_')[0])
+            found = re.search(r'/title/(tt\d+)/', urls[line]) if line < len(urls) else None
+            if not found:
+                raise ValueError(f'line {line + 1} of {urls_file} names no IMDb movie '
+                                 f'(for {split / label / name}); the data is corrupt: '
+                                 f'unpack it again.')
+            movies.append(found.group(1))
+    return movies
+
+
 @dataclasses.dataclass
 class ImdbArrays:
     """Token ids of both splits, padded to ``num_steps`` with ``vocab['<pad>']``.
@@ -50,6 +79,7 @@ class ImdbArrays:
     keep the review texts (their tokens are ``text.tokenize_with(tokenizer,
     reviews)``): millions of small token strings take several times the memory
     of the texts, so they are made one review at a time and never kept.
+    ``*_movies``: the IMDb title id of each review's movie (``read_movies``).
     """
     vocab: text.Vocab
     tokenizer: str
@@ -63,6 +93,8 @@ class ImdbArrays:
     test_lengths: np.ndarray
     train_num_tokens: np.ndarray
     test_num_tokens: np.ndarray
+    train_movies: np.ndarray
+    test_movies: np.ndarray
 
 
 def _features(vocab, tokenizer, reviews, num_steps):
@@ -102,7 +134,9 @@ def _load_imdb(num_steps, min_freq, data_dir, tokenizer):
     test_x, test_len, test_num = _features(vocab, tokenizer, test_data[0], num_steps)
     arrays = ImdbArrays(vocab, tokenizer, train_data[0], test_data[0],
                         train_x, np.array(train_data[1]), train_len,
-                        test_x, np.array(test_data[1]), test_len, train_num, test_num)
+                        test_x, np.array(test_data[1]), test_len, train_num, test_num,
+                        np.array(read_movies(data_dir, True)),
+                        np.array(read_movies(data_dir, False)))
     for a in vars(arrays).values():
         if isinstance(a, np.ndarray):
             a.flags.writeable = False

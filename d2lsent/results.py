@@ -39,7 +39,8 @@ def read_run(folder):
         lr += f", dropout {config['dropout']:g}"
     epoch = f"{summary['selected_epoch']}/{config['num_epochs']}"
     if config.get('keep_best_epoch'):
-        epoch += ' (best valid)'
+        by_movie = config.get('valid_split') == 'movie'
+        epoch += ' (best valid, by movie)' if by_movie else ' (best valid)'
     return {'run': folder.name, 'backend': config['backend'], 'recipe': config['recipe'],
             'tokenizer': config.get('tokenizer', 'book'),
             'embedding': embedding, 'lr': lr,

@@ -14,6 +14,7 @@ from .glove import TokenEmbedding
 
 RECIPES = ('fast', 'book')
 EMBEDDING_INITS = ('glove', 'xavier')
+VALID_SPLITS = ('random', 'movie')
 
 # The public names of each backend module (d2lsent.torch, d2lsent.mxnet): one interface.
 BACKEND_NAMES = (
@@ -41,8 +42,11 @@ class Config:
 
     ``embed_size`` follows the word vectors (50 for the packaged GloVe 6B-50d).
     ``valid_size`` reviews are held out of the 25,000 training reviews (seeded)
-    to watch generalisation without touching the test set. ``limit`` keeps only
-    that many training and test reviews (smoke-sized runs for tests and CI).
+    to watch generalisation without touching the test set: reviews drawn at
+    random (``valid_split='random'``), or whole movies drawn at random until
+    they have ``valid_size`` reviews (``'movie'``: like the test set, whose
+    movies the training set does not have). ``limit`` keeps only that many
+    training and test reviews (smoke-sized runs for tests and CI).
 
     ``recipe='book'`` runs the book's code path: every review padded to
     ``num_steps``, the LSTM's outputs at steps 0 and ``num_steps - 1``.
@@ -72,6 +76,7 @@ class Config:
     lr: float = 0.01
     freeze_embedding: bool = False
     valid_size: int = 2500
+    valid_split: str = 'random'
     seed: int = 0
     limit: int = 0
     recipe: str = 'fast'
@@ -85,6 +90,9 @@ class Config:
         if self.recipe not in RECIPES:
             raise ValueError(f"recipe must be one of {', '.join(RECIPES)}, got {self.recipe!r}.")
         text.check_tokenizer(self.tokenizer)
+        if self.valid_split not in VALID_SPLITS:
+            raise ValueError(f"valid_split must be one of {', '.join(VALID_SPLITS)}, "
+                             f"got {self.valid_split!r}.")
         if self.embedding_init not in EMBEDDING_INITS:
             raise ValueError(f"embedding_init must be one of {', '.join(EMBEDDING_INITS)}, "
                              f"got {self.embedding_init!r}.")
@@ -111,18 +119,31 @@ def _subset(n, limit, rng):
                                                      replace=False)]))
 
 
+def _whole_movies(movies, size, rng):
+    """A mask over ``movies`` (one per review) that holds out the reviews of movies
+    drawn at random until they number at least ``size``."""
+    names, counts = np.unique(movies, return_counts=True)
+    order = rng.permutation(len(names))
+    num_movies = np.searchsorted(np.cumsum(counts[order]), size) + 1 if size else 0
+    return np.isin(movies, names[order[:num_movies]])
+
+
 def split_indices(config, data):
     """``(train_idx, valid_idx, test_idx)``: which reviews of ``data`` (``imdb.ImdbArrays``)
     each split of ``config`` uses.
 
     The validation reviews are a seeded random part of the training reviews
-    (``config.valid_size``, at most a fifth of them); ``config.limit`` keeps a
-    class-balanced subset of each split.
+    (``config.valid_size``, at most a fifth of them), or all the reviews of
+    movies drawn at random until there are that many (``valid_split='movie'``);
+    ``config.limit`` keeps a class-balanced subset of each split.
     """
     rng = np.random.default_rng(config.seed)
     train_idx = _subset(len(data.train_labels), config.limit, rng)
     test_idx = _subset(len(data.test_labels), config.limit, rng)
     valid_size = min(config.valid_size, len(train_idx) // 5)
+    if config.valid_split == 'movie':
+        held_out = _whole_movies(data.train_movies[train_idx], valid_size, rng)
+        return train_idx[~held_out], train_idx[held_out], test_idx
     train_idx = rng.permutation(train_idx)
     return np.sort(train_idx[valid_size:]), np.sort(train_idx[:valid_size]), test_idx
 

@@ -155,10 +155,11 @@ def test_train_with_glove_tokens_and_the_best_validation_epoch(tmp_path, capsys)
     out = tmp_path / 'glove'
     assert main(['train', '--tokenizer', 'glove', '--keep-best-epoch', '--limit', '1000',
                  '--num-steps', '100', '--epochs', '2', '--valid-size', '200',
-                 '--weight-decay', '1e-6', '--dropout', '0.2', '--out', str(out)]) == 0
+                 '--weight-decay', '1e-6', '--dropout', '0.2', '--valid-split', 'movie',
+                 '--out', str(out)]) == 0
     config = json.loads((out / 'config.json').read_text())
     assert (config['tokenizer'], config['keep_best_epoch'], config['weight_decay'],
-            config['dropout']) == ('glove', True, 1e-6, 0.2)
+            config['dropout'], config['valid_split']) == ('glove', True, 1e-6, 0.2, 'movie')
     assert len(imdb.load_imdb(100, tokenizer='glove').vocab) == 29_168  # the book's: 49,346
     metrics = json.loads((out / 'metrics.json').read_text())
     valid = [m['valid_acc'] for m in metrics]
@@ -172,7 +173,8 @@ def test_train_with_glove_tokens_and_the_best_validation_epoch(tmp_path, capsys)
     reported = float(capsys.readouterr().out.split('test accuracy: ')[1].split()[0])
     assert abs(reported - best['test_acc']) <= 0.0025  # the kept epoch's parameters
     assert main(['results', str(out)]) == 0
-    assert (f"| 0.01, weight decay 1e-06, dropout 0.2 | {best['epoch']}/2 (best valid) | "
+    assert (f"| 0.01, weight decay 1e-06, dropout 0.2 | "
+            f"{best['epoch']}/2 (best valid, by movie) | "
             f"{best['valid_acc']:.3f} | {best['test_acc']:.3f} | "
             f"{metrics[-1]['test_acc']:.3f} |") in capsys.readouterr().out
 

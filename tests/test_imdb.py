@@ -73,6 +73,41 @@ def test_invalid_utf8_is_an_error(tmp_path):
         imdb.read_imdb(root, True)
 
 
+def test_movies_of_the_real_reviews(imdb_data):
+    """3,456 training and 3,581 test movies, at most 30 reviews each; the two sets
+    share one movie (so a validation split by movie is like the test set)."""
+    train, test = imdb_data.train_movies, imdb_data.test_movies
+    assert train.shape == test.shape == (25_000,)
+    assert (len(set(train)), len(set(test))) == (3_456, 3_581)
+    assert set(train) & set(test) == {'tt0406816'}
+    assert max(collections.Counter(train).values()) == 30
+    assert train[0] == 'tt0453418'  # pos/0_9.txt: line 1 of train/urls_pos.txt
+
+
+URL = b'http://www.imdb.com/title/tt%d/usercomments\n'
+
+
+def test_movies_come_from_the_url_lines(tmp_path):
+    root = fake_imdb(tmp_path, {'train/pos/1_9.txt': b'Good.', 'train/pos/0_8.txt': b'Fine.',
+                                'train/neg/0_1.txt': b'Bad.',
+                                'train/urls_pos.txt': URL % 11 + URL % 22,
+                                'train/urls_neg.txt': URL % 33})
+    assert imdb.read_movies(root, True) == ['tt11', 'tt22', 'tt33']
+
+
+@pytest.mark.parametrize('urls_neg, message', [
+    (None, r'urls_neg.txt does not exist: .* unpack the archive again'),
+    (b'not a url\n', r'line 1 of .*urls_neg.txt names no IMDb movie \(for .*0_1.txt\)'),
+    (b'', r'line 1 of .*urls_neg.txt names no IMDb movie')])
+def test_missing_or_bad_movie_urls_are_errors(tmp_path, urls_neg, message):
+    files = {'train/pos/0_9.txt': b'Good.', 'train/neg/0_1.txt': b'Bad.',
+             'train/urls_pos.txt': URL % 11}
+    if urls_neg is not None:
+        files['train/urls_neg.txt'] = urls_neg
+    with pytest.raises((FileNotFoundError, ValueError), match=message):
+        imdb.read_movies(fake_imdb(tmp_path, files), True)
+
+
 def test_missing_folder_says_what_to_do(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"download_extract\('aclImdb'\)"):
         imdb.read_imdb(tmp_path, True)

@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -16,7 +18,7 @@ def test_config_defaults_are_the_books_recipe():
 @pytest.mark.parametrize('field, value', [('batch_size', 0), ('num_epochs', -1), ('lr', 0),
                                           ('recipe', 'packed'), ('embedding_init', 'zeros'),
                                           ('weight_decay', -1e-4), ('dropout', 1.0),
-                                          ('dropout', -0.1)])
+                                          ('dropout', -0.1), ('valid_split', 'review')])
 def test_config_rejects_bad_values(field, value):
     with pytest.raises(ValueError, match=f'{field} must be'):
         Config(**{field: value})
@@ -35,6 +37,25 @@ def test_splits_are_disjoint_seeded_and_balanced(imdb_data):
     assert np.concatenate([y for _, y, _ in test_iter]).sum() == 500
     again = training.make_splits(config)[1]
     assert rows(again) == rows(valid_iter)
+
+
+@pytest.mark.parametrize('limit, valid_size', [(0, 2500), (1000, 100)])
+def test_validation_by_movie_holds_out_whole_movies(imdb_data, limit, valid_size):
+    config = Config(valid_split='movie', limit=limit, valid_size=valid_size, seed=1)
+    train_idx, valid_idx, test_idx = training.split_indices(config, imdb_data)
+    movies = imdb_data.train_movies
+    assert not set(movies[train_idx]) & set(movies[valid_idx])
+    assert valid_size <= len(valid_idx) < valid_size + 30  # whole movies of <= 30 reviews
+    assert len(train_idx) + len(valid_idx) == (limit or 25_000)
+    assert len(np.union1d(train_idx, valid_idx)) == (limit or 25_000)
+    assert (np.diff(train_idx) > 0).all() and (np.diff(valid_idx) > 0).all()
+    again = training.split_indices(config, imdb_data)
+    assert all((a == b).all() for a, b in zip(again, (train_idx, valid_idx, test_idx)))
+    other = training.split_indices(dataclasses.replace(config, seed=2), imdb_data)[1]
+    assert not np.array_equal(other, valid_idx)
+    random = training.split_indices(Config(limit=limit, valid_size=valid_size, seed=1),
+                                    imdb_data)
+    assert (random[2] == test_idx).all()  # the test subset does not depend on the split
 
 
 @pytest.mark.parametrize('recipe', ['fast', 'book'])
