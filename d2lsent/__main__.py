@@ -72,10 +72,14 @@ def train(args):
         embedding_init=args.embedding_init, weight_decay=args.weight_decay,
         dropout=args.dropout)
     backend = _backend(args.backend)
+    rank, num_processes = backend.init_distributed()  # (0, 1) unless torchrun started several
     out = pathlib.Path(args.out or f'runs/{time.strftime("%Y%m%d-%H%M%S")}-{args.backend}')
-    print(f'backend: {args.backend}, run folder: {out}')
-    print('configuration:', json.dumps(dataclasses.asdict(config)))
+    if rank == 0:
+        print(f'backend: {args.backend}, run folder: {out}, processes: {num_processes}')
+        print('configuration:', json.dumps(dataclasses.asdict(config)))
     net, vocab, history = backend.fit(config)
+    if rank > 0:
+        return  # the same parameters and metrics as process 0, which writes them
     for r in history.records:
         print(f"epoch {r['epoch']}: loss {r['train_loss']:.3f}, train acc "
               f"{r['train_acc']:.3f}, valid acc {r['valid_acc']:.3f}, test acc "
@@ -83,7 +87,8 @@ def train(args):
               f"{r['train_seconds'] + r['eval_seconds']:.0f} s")
     _write_json(out / 'config.json', dict(backend=args.backend, **dataclasses.asdict(config),
                                           machine=training.describe_machine(),
-                                          threads=backend.num_threads()))
+                                          threads=backend.num_threads(),
+                                          processes=num_processes))
     _write_json(out / 'metrics.json', history.records)
     fig = plot.plot_history(history)
     with atomic_write(out / 'curves.png', 'wb') as f:

@@ -2,7 +2,9 @@
 
 The order of the examples is drawn with numpy from a seed, so the PyTorch and
 the MXNet iterators built with the same seed yield the same examples in the
-same order; only the final conversion to a framework tensor differs.
+same order; only the final conversion to a framework tensor differs. In data
+parallel training (several processes) every process builds the same iterator and
+keeps its own part of each minibatch (``shard``).
 """
 import numpy as np
 
@@ -26,16 +28,53 @@ class Minibatches:
         self.shuffle, self.convert = shuffle, convert
         self.num_examples = sizes.pop()
         self._rng = np.random.default_rng(seed)
+        self.rank, self.num_shards = 0, 1
 
     def __len__(self):
-        return -(-self.num_examples // self.batch_size)  # ceiling division
+        num_batches = -(-self.num_examples // self.batch_size)  # ceiling division
+        last = self.num_examples % self.batch_size
+        if num_batches > 1 and 0 < last < self.num_shards:  # joins another (shard)
+            num_batches -= 1
+        return num_batches
 
-    def indices(self):
-        """The index arrays of one pass, in order."""
+    def shard(self, rank, num_shards):
+        """Keep only process ``rank``'s part of every minibatch (of ``num_shards``).
+
+        Every process draws the same passes (same seed) and takes every
+        ``num_shards``-th example of each minibatch from position ``rank``: the
+        processes together see every example exactly once per pass, in
+        minibatches that add up to those of one process. A minibatch with fewer
+        examples than processes (only ever the last, smaller one) joins the one
+        before it, so that no process gets an empty minibatch. Returns ``self``.
+        """
+        if not 0 <= rank < num_shards:
+            raise ValueError(f'rank must lie in [0, {num_shards}), got {rank}.')
+        if min(self.batch_size, self.num_examples) < num_shards:
+            raise ValueError(f'Minibatches of {self.batch_size} from {self.num_examples} '
+                             f'examples cannot feed {num_shards} processes: give each '
+                             f'process at least one example per minibatch.')
+        self.rank, self.num_shards = rank, num_shards
+        return self
+
+    def _pass(self):
+        """The index arrays of one whole pass (all processes), in order."""
         order = (self._rng.permutation(self.num_examples) if self.shuffle
                  else np.arange(self.num_examples))
         return [order[i:i + self.batch_size]
                 for i in range(0, self.num_examples, self.batch_size)]
+
+    def indices(self):
+        """The index arrays of one pass, in order (this process's part, see ``shard``)."""
+        batches = self._pass()
+        if self.num_shards == 1:
+            return batches
+        for i, batch in enumerate(batches):
+            if len(batch) < self.num_shards:  # only the pass's one smaller minibatch can be
+                other = i - 1 if i else 1
+                batches[other] = np.concatenate([batches[other], batch])
+                del batches[i]
+                break
+        return [b[self.rank::self.num_shards] for b in batches]
 
     def __iter__(self):
         for idx in self.indices():
@@ -62,8 +101,8 @@ class Buckets(Minibatches):
             raise ValueError(f'Lengths must lie in [1, {arrays[0].shape[1]}], got '
                              f'[{lengths.min()}, {lengths.max()}].')
 
-    def indices(self):
-        features, labels, lengths = self.arrays
+    def _pass(self):
+        lengths = self.arrays[2]
         order = (self._rng.permutation(self.num_examples) if self.shuffle
                  else np.arange(self.num_examples))
         order = order[np.argsort(lengths[order], kind='stable')]

@@ -81,6 +81,17 @@ def try_all_gpus():
     return [npx.gpu(i) for i in range(npx.num_gpus())] or [npx.cpu()]
 
 
+def init_distributed():
+    """``(0, 1)``: MXNet trains in one process, on all of the machine's GPUs (as the
+    book does). ``torchrun`` launches the PyTorch backend only; MXNet's own
+    multi-machine training (kvstore ``dist_sync``) is in the README."""
+    if training.launched_processes() > 1:
+        raise ValueError('A launcher (torchrun) started several processes, but the MXNet '
+                         'backend trains in one process, on all GPUs: run it without '
+                         'torchrun, or use --backend torch.')
+    return 0, 1
+
+
 @contextlib.contextmanager
 def flush_denormals(enabled=True):
     """Yields whether denormals are flushed: MXNet's threads keep the mode that the
@@ -88,8 +99,15 @@ def flush_denormals(enabled=True):
     yield FLUSHING
 
 
-def lstm_params(lstm):
-    """``{PyTorch name: ndarray}`` of a Gluon LSTM's parameters, in either Gluon version.
+def _data(param, device=None):
+    """A parameter's array on ``device``; by default its first copy (there is one
+    per device in multi-device training)."""
+    return param.list_data()[0] if device is None else param.data(device)
+
+
+def lstm_params(lstm, device=None):
+    """``{PyTorch name: ndarray}`` of a Gluon LSTM's parameters, in either Gluon version
+    (the copy on ``device``; by default the first).
 
     Inside ``autograd.record()`` the arrays take part in the gradient.
     """
@@ -97,8 +115,8 @@ def lstm_params(lstm):
     if hasattr(lstm, 'rnn_param'):  # Gluon 2.0: one fused vector
         shapes = convert.lstm_shapes(lstm._input_size, lstm._hidden_size,
                                      lstm._num_layers, prefix='')
-        return convert.unpack(lstm.rnn_param.data(), shapes)
-    return {name: getattr(lstm, convert.gluon1_name(name)).data() for name in names}
+        return convert.unpack(_data(lstm.rnn_param, device), shapes)
+    return {name: _data(getattr(lstm, convert.gluon1_name(name)), device) for name in names}
 
 
 def reverse_padded(x, lengths):
@@ -122,7 +140,7 @@ def masked_lstm(lstm, x, lengths):
     reversed within their lengths, so the outputs
     at the real tokens are exact; those at padded positions are meaningless.
     """
-    params, hidden = lstm_params(lstm), lstm._hidden_size
+    params, hidden = lstm_params(lstm, x.ctx), lstm._hidden_size
     h0 = np.zeros((1, x.shape[1], hidden), dtype=x.dtype).as_in_ctx(x.ctx)
     for layer in range(lstm._num_layers):
         directions = []
@@ -226,39 +244,53 @@ def predict_proba(net, data_iter, device=None):
     return training.in_example_order(data_iter, probs)
 
 
-def make_train_step(net, config, device):
+def make_train_step(net, config, devices):
     """Adam + cross-entropy: a function that trains ``net`` on one minibatch.
 
     The loss is summed over the minibatch and ``trainer.step(batch_size)``
     divides the gradient by the batch size (Gluon 1.9.1 and 2.0 alike), so the
     update equals PyTorch's with its mean loss: the same ``lr`` means the same.
+    With a list of ``devices`` (``net`` has a copy of its parameters on each),
+    each minibatch is split between them and the trainer sums their gradients,
+    as the book trains on several GPUs.
     """
+    devices = devices if isinstance(devices, (list, tuple)) else [devices]
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
     trainer = gluon.Trainer(net.collect_params(), 'adam',
                             {'learning_rate': config.lr, 'wd': config.weight_decay})
 
     def step(X, y, *lengths):  # lengths: only in the fast recipe
-        X, y = X.as_in_ctx(device), y.as_in_ctx(device)
+        # One part per device: [(X, y, *lengths) on device 0, ...].
+        parts = list(zip(*(gluon.utils.split_and_load(a, devices, even_split=False)
+                           for a in (X, y, *lengths))))
         with autograd.record():
-            y_hat = net(X, *(l.as_in_ctx(device) for l in lengths))
-            l = loss(y_hat, y)
-        l.backward()
+            outputs = [(net(X_part, *rest), y_part) for X_part, y_part, *rest in parts]
+            losses = [loss(y_hat, y_part) for y_hat, y_part in outputs]
+        for l in losses:
+            l.backward()
         trainer.step(len(y))
-        return l.sum(), (y_hat.argmax(axis=1).astype(y.dtype) == y).sum(), len(y)
+        correct = sum(float((y_hat.argmax(axis=1).astype(y_part.dtype) == y_part).sum())
+                      for y_hat, y_part in outputs)
+        return sum(float(l.sum()) for l in losses), correct, len(y)
     return step
 
 
 def train(net, train_iter, valid_iter, test_iter, config, devices=None, animator=None):
     """Adam + cross-entropy for ``config.num_epochs``; returns a ``History``.
 
-    As ``d2lsent.torch.train``. On several GPUs the book splits each minibatch
-    with ``gluon.utils.split_and_load``; this single-device loop uses the first.
+    As ``d2lsent.torch.train``: on all GPUs when there are several (each
+    minibatch split between them, ``make_train_step``), evaluation on the first.
     """
-    device = (devices or try_all_gpus())[0]
-    step = make_train_step(net, config, device)
+    devices = devices or try_all_gpus()
+    if len(devices) > 1:  # a copy of the parameters on each device
+        if hasattr(net, 'reset_device'):  # Gluon 2.0
+            net.reset_device(devices)
+        else:
+            net.collect_params().reset_ctx(devices)
+    step = make_train_step(net, config, devices)
 
     def evaluate(data_iter):
-        return evaluate_accuracy(net, data_iter, device)
+        return evaluate_accuracy(net, data_iter, devices[0])
     return train_epochs(step, evaluate, train_iter, valid_iter, test_iter, config, animator,
                         lambda: get_params(net), lambda params: set_params(net, params))
 
@@ -281,7 +313,7 @@ def get_params(net):
     params = {f'encoder.{n}': v.asnumpy() for n, v in lstm_params(net.encoder).items()}
     for block in ('embedding', 'decoder'):
         for kind, p in getattr(net, block).collect_params().items():
-            params[f"{block}.{kind.rsplit('_', 1)[-1]}"] = p.data().asnumpy()
+            params[f"{block}.{kind.rsplit('_', 1)[-1]}"] = _data(p).asnumpy()
     return params
 
 

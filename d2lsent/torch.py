@@ -4,11 +4,16 @@ Everything framework-neutral (data, vocabulary, GloVe) lives in the other
 modules of ``d2lsent`` and is re-exported here, so one import line serves a
 notebook, as with ``from d2l import torch as d2l``.
 """
+import atexit
 import contextlib
+import datetime
+import os
 
 import numpy as np
 import torch
+from torch import distributed as dist
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 
 from . import checkpoint, imdb, onednn, training
 from .batching import Buckets, Minibatches
@@ -49,6 +54,42 @@ def try_all_gpus():
     """All GPUs, or ``[cpu]`` when there are none (never an empty list)."""
     return ([torch.device(f'cuda:{i}') for i in range(torch.cuda.device_count())]
             or [torch.device('cpu')])
+
+
+def default_device():
+    """The current GPU (under ``torchrun``, each process's own), else the CPU."""
+    if torch.cuda.is_available():
+        return torch.device('cuda', torch.cuda.current_device())
+    return torch.device('cpu')
+
+
+def init_distributed():
+    """``(rank, number of processes)`` of this process: ``(0, 1)`` unless ``torchrun``
+    launched several, which then join one process group here.
+
+    One process per GPU (NCCL), or several CPU processes (gloo). A process that
+    waits for the others longer than ``$D2LSENT_DIST_TIMEOUT`` seconds (default
+    600) fails instead of hanging; ``torchrun`` then stops them all.
+    """
+    num_processes = training.launched_processes()
+    if num_processes == 1:
+        return 0, 1
+    if not dist.is_initialized():
+        if torch.cuda.is_available():
+            torch.cuda.set_device(int(os.environ['LOCAL_RANK']))
+        timeout = float(os.environ.get('D2LSENT_DIST_TIMEOUT') or 600)
+        dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo',
+                                timeout=datetime.timedelta(seconds=timeout))
+        atexit.register(dist.destroy_process_group)
+    return dist.get_rank(), dist.get_world_size()
+
+
+def all_sum(values, device=None):
+    """The sums of ``values`` (numbers) over all processes of the process group."""
+    sums = torch.tensor([float(v) for v in values], dtype=torch.float64,
+                        device=device or default_device())
+    dist.all_reduce(sums)
+    return sums.tolist()
 
 
 def reverse_padded(x, lengths):
@@ -126,7 +167,7 @@ def initialize(net, device=None):
     keeps PyTorch's own (set when it was built)."""
     nn.init.xavier_uniform_(net.embedding.weight)
     nn.init.xavier_uniform_(net.decoder.weight)
-    return net.to(device or try_all_gpus()[0])
+    return net.to(device or default_device())
 
 
 def lstm_params(lstm):
@@ -164,8 +205,9 @@ def build_model(vocab, embedding, config, device=None):
     return net
 
 
-def evaluate_accuracy(net, data_iter, device=None):
-    """Share of correctly classified examples (counted per example)."""
+def evaluate_accuracy(net, data_iter, device=None, across_processes=False):
+    """Share of correctly classified examples (counted per example); with
+    ``across_processes``, over the shards of ``data_iter`` in all processes."""
     device = device or next(net.parameters()).device
     net.eval()
     metric = Accumulator(2)  # correct, examples
@@ -173,7 +215,8 @@ def evaluate_accuracy(net, data_iter, device=None):
         for X, y, *lengths in data_iter:  # lengths: only in the fast recipe
             y_hat = net(X.to(device), *(l.to(device) for l in lengths))
             metric.add((y_hat.argmax(dim=1).cpu() == y).sum(), len(y))
-    return metric[0] / metric[1]
+    correct, examples = all_sum(metric.data, device) if across_processes else metric.data
+    return correct / examples
 
 
 def predict_proba(net, data_iter, device=None):
@@ -236,23 +279,37 @@ def train(net, train_iter, valid_iter, test_iter, config, devices=None, animator
     examples per second; a progress bar per epoch, and live curves when given
     an ``animator`` (``plot.Animator``, for notebooks). Uses all GPUs (data
     parallel) when there are any.
+
+    Launched by ``torchrun`` (``init_distributed``), each process trains on its
+    shard of every minibatch (the iterators' ``shard``) on its own device, and
+    ``DistributedDataParallel`` averages the gradients across processes.
     """
-    devices = devices or try_all_gpus()
-    model = nn.DataParallel(net, devices) if len(devices) > 1 else net
-    model.to(devices[0])
+    processes = dist.is_initialized()
+    devices = devices or ([default_device()] if processes else try_all_gpus())
+    net.to(devices[0])
+    if processes:
+        model = DistributedDataParallel(
+            net, device_ids=[devices[0]] if devices[0].type == 'cuda' else None)
+        torch.manual_seed(config.seed + dist.get_rank())  # dropout: masks of its own
+    else:
+        model = nn.DataParallel(net, devices) if len(devices) > 1 else net
     step = make_train_step(model, config, devices[0])
 
     def evaluate(data_iter):
-        return evaluate_accuracy(model, data_iter, devices[0])
+        return evaluate_accuracy(net if processes else model, data_iter, devices[0],
+                                 processes)
     with flush_denormals(config.recipe == 'fast'):
         return train_epochs(step, evaluate, train_iter, valid_iter, test_iter, config,
                             animator, lambda: get_params(net),
-                            lambda params: set_params(net, params))
+                            lambda params: set_params(net, params),
+                            (lambda values: all_sum(values, devices[0])) if processes
+                            else None)
 
 
 def fit(config):
-    """Data, GloVe, model and training for ``config``: ``(net, vocab, history)``."""
-    return training.fit(config, to_tensor, build_model, train)
+    """Data, GloVe, model and training for ``config``: ``(net, vocab, history)``;
+    under ``torchrun``, this process's part of data-parallel training."""
+    return training.fit(config, to_tensor, build_model, train, init_distributed())
 
 
 def predict_sentiment(net, vocab, text, tokenizer='book'):

@@ -20,8 +20,8 @@ VALID_SPLITS = ('random', 'movie')
 BACKEND_NAMES = (
     'BiRNN', 'Buckets', 'Config', 'Minibatches', 'TokenEmbedding', 'Vocab',
     'build_model', 'coverage', 'evaluate_accuracy', 'fit', 'flush_denormals',
-    'get_params', 'initialize', 'load_array', 'load_data_imdb', 'load_model',
-    'lstm_params', 'make_train_step', 'masked_lstm', 'num_threads',
+    'get_params', 'init_distributed', 'initialize', 'load_array', 'load_data_imdb',
+    'load_model', 'lstm_params', 'make_train_step', 'masked_lstm', 'num_threads',
     'predict_proba', 'predict_sentiment', 'read_imdb', 'reverse_padded',
     'save_model', 'set_params', 'to_tensor', 'tokenize', 'train', 'truncate_pad',
     'try_all_gpus')
@@ -148,19 +148,21 @@ def split_indices(config, data):
     return np.sort(train_idx[valid_size:]), np.sort(train_idx[:valid_size]), test_idx
 
 
-def make_splits(config, convert=np.asarray):
+def make_splits(config, convert=np.asarray, shard=(0, 1)):
     """``(train_iter, valid_iter, test_iter, vocab)`` for ``config`` (see ``split_indices``);
     the vocabulary is built from all 25,000 training reviews (the book's, with the
-    default tokenizer)."""
+    default tokenizer). ``shard=(rank, num_processes)``: this process's part of every
+    minibatch in data-parallel training (``Minibatches.shard``)."""
     data = imdb.load_imdb(config.num_steps, tokenizer=config.tokenizer)
     train_idx, valid_idx, test_idx = split_indices(config, data)
 
     def batches(split, idx, shuffle):
         arrays = (getattr(data, f'{split}_features')[idx], getattr(data, f'{split}_labels')[idx])
         if config.recipe == 'book':
-            return Minibatches(arrays, config.batch_size, shuffle, config.seed, convert)
+            return Minibatches(arrays, config.batch_size, shuffle, config.seed,
+                               convert).shard(*shard)
         return Buckets(arrays, getattr(data, f'{split}_lengths')[idx], config.batch_size,
-                       shuffle, config.seed, convert)
+                       shuffle, config.seed, convert).shard(*shard)
     return (batches('train', train_idx, True), batches('train', valid_idx, False),
             batches('test', test_idx, False), data.vocab)
 
@@ -227,7 +229,7 @@ class Timer:
 
 
 def train_epochs(train_step, evaluate, train_iter, valid_iter, test_iter, config,
-                 animator=None, get_params=None, set_params=None):
+                 animator=None, get_params=None, set_params=None, all_sum=None):
     """The epoch loop shared by both backends; returns a ``History``.
 
     ``train_step(*batch)`` trains on one minibatch and returns its summed loss,
@@ -239,17 +241,25 @@ def train_epochs(train_step, evaluate, train_iter, valid_iter, test_iter, config
     With ``config.keep_best_epoch``, ``get_params()`` (name -> a numpy copy) saves
     the parameters after each epoch that improves validation accuracy and
     ``set_params`` puts the best ones back at the end.
+
+    In data-parallel training each process trains on its shard of
+    ``train_iter`` and ``all_sum(values)`` returns the sums of ``values`` over all
+    processes, so the metrics are those of all examples; ``evaluate`` must
+    count over all processes too. Only process 0 shows a progress bar.
     """
     if config.keep_best_epoch and (get_params is None or set_params is None):
         raise ValueError('keep_best_epoch needs get_params and set_params.')
     history, best = History(), None
+    quiet = getattr(train_iter, 'rank', 0) > 0  # any iterable; a shard knows its process
     for epoch in range(config.num_epochs):
         metric, timer = Accumulator(3), Timer()  # loss sum, correct, examples
         bar = tqdm(train_iter, desc=f'epoch {epoch + 1}/{config.num_epochs}',
-                   unit='batch', leave=False, mininterval=5)
+                   unit='batch', leave=False, mininterval=5, disable=quiet)
         for batch in bar:
             metric.add(*train_step(*batch))
             bar.set_postfix(loss=f'{metric[0] / metric[2]:.3f}', refresh=False)
+        if all_sum is not None:
+            metric.data = all_sum(metric.data)
         seconds = timer.stop()
         timer.start()
         valid_acc, test_acc = evaluate(valid_iter), evaluate(test_iter)
@@ -267,12 +277,22 @@ def train_epochs(train_step, evaluate, train_iter, valid_iter, test_iter, config
     return history
 
 
-def fit(config, to_tensor, build_model, train):
+def fit(config, to_tensor, build_model, train, shard=(0, 1)):
     """Data, GloVe, model and training for ``config`` with one backend's functions:
-    ``(net, vocab, history)``."""
-    train_iter, valid_iter, test_iter, vocab = make_splits(config, to_tensor)
+    ``(net, vocab, history)``; ``shard`` as in ``make_splits``."""
+    train_iter, valid_iter, test_iter, vocab = make_splits(config, to_tensor, shard)
     net = build_model(vocab, TokenEmbedding(config.embedding), config)
     return net, vocab, train(net, train_iter, valid_iter, test_iter, config)
+
+
+def launched_processes():
+    """How many processes a launcher such as ``torchrun`` started for this run
+    (``$WORLD_SIZE``; 1 without one)."""
+    try:
+        return int(os.environ.get('WORLD_SIZE') or 1)
+    except ValueError:
+        raise ValueError(f"WORLD_SIZE must be a whole number of processes, got "
+                         f"{os.environ['WORLD_SIZE']!r}: unset it, or launch with torchrun.")
 
 
 def describe_machine():

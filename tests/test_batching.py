@@ -76,3 +76,38 @@ def test_buckets_without_shuffle_sort_by_length_and_repeat():
 def test_buckets_reject_bad_lengths():
     with pytest.raises(ValueError, match=r'Lengths must lie in \[1, 3\], got \[0, 2\]'):
         Buckets((np.zeros((2, 3)), np.zeros(2)), np.array([0, 2]), 1)
+
+
+@pytest.mark.parametrize('num_examples, num_shards', [(203, 2), (203, 3), (194, 3)])
+def test_shards_split_every_minibatch_between_the_processes(num_examples, num_shards):
+    """Data-parallel training: per pass, the processes' minibatches together are those
+    of one process (each review exactly once) and every process has as many."""
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(1, 40, num_examples)
+    arrays = (np.zeros((num_examples, 40), dtype=np.int32), np.arange(num_examples))
+
+    def make():
+        return Buckets(arrays, lengths, 16, shuffle=True, seed=5)
+    whole, shards = make(), [make().shard(rank, num_shards) for rank in range(num_shards)]
+    for _ in range(2):  # two epochs: a new order each, the same in every process
+        passes = [[y for _, y, _ in shard] for shard in shards]
+        assert {len(p) for p in passes} == {len(shards[0])}
+        assert min(len(y) for p in passes for y in p) >= 1  # no process goes empty
+        together = [set(np.concatenate(parts)) for parts in zip(*passes)]
+        assert sorted(set().union(*together)) == list(range(num_examples))
+        assert sum(map(len, together)) == num_examples
+        single = [set(y) for _, y, _ in whole]
+        if num_examples % 16 >= num_shards:
+            assert together == single
+        else:  # 194 = 12 x 16 + 2: the minibatch of 2 joins a neighbour (3 processes)
+            apart = [b for b in single if b not in together]
+            assert len(together) == len(single) - 1 == len(shards[0])
+            assert sorted(map(len, apart)) == [2, 16] and set.union(*apart) in together
+
+
+def test_shards_need_an_example_per_process():
+    batches = Minibatches((np.arange(10),), 4)
+    with pytest.raises(ValueError, match='Minibatches of 4 from 10 examples cannot feed 5'):
+        batches.shard(0, 5)
+    with pytest.raises(ValueError, match=r'rank must lie in \[0, 2\), got 2'):
+        batches.shard(2, 2)

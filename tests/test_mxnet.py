@@ -12,7 +12,7 @@ import mxnet as mx  # noqa: E402
 from mxnet import autograd, np  # noqa: E402
 
 from d2lsent import fpu  # noqa: E402
-from d2lsent.training import Config
+from d2lsent.training import Config, make_splits
 
 
 def gluon2():
@@ -82,6 +82,27 @@ def test_masked_path_trains(imdb_data):
     l.backward()
     grads = [p.grad().asnumpy() for p in net.encoder.collect_params().values()]
     assert all(abs(g).sum() > 0 for g in grads)
+
+
+@pytest.mark.parametrize('recipe', ['fast', 'book'])
+def test_two_devices_train_as_one(imdb_data, recipe):
+    """The book's multi-GPU training (each minibatch split between the devices, the
+    gradients summed), on two CPU devices: the same parameters and metrics as on one."""
+    config = Config(limit=200, num_epochs=2, num_steps=30, valid_size=40, batch_size=25,
+                    recipe=recipe)
+    runs = []
+    for devices in ([mx.cpu(0)], [mx.cpu(0), mx.cpu(1)]):
+        train_iter, valid_iter, test_iter, vocab = make_splits(config, d2l.to_tensor)
+        mx.random.seed(0)
+        net = d2l.BiRNN(len(vocab), 8, 6, 2)
+        d2l.initialize(net, mx.cpu())
+        runs.append((d2l.train(net, train_iter, valid_iter, test_iter, config, devices),
+                     d2l.get_params(net)))
+    (one, one_params), (two, two_params) = runs
+    assert one['train_loss'] == pytest.approx(two['train_loss'], rel=1e-4)
+    assert one['test_acc'] == two['test_acc'] and one['valid_acc'] == two['valid_acc']
+    for name, value in one_params.items():
+        assert onp.allclose(value, two_params[name], atol=1e-4), name
 
 
 def test_same_seed_same_metrics(imdb_data):
