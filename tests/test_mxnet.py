@@ -88,7 +88,7 @@ def test_masked_path_trains(imdb_data):
 def test_two_devices_train_as_one(imdb_data, recipe):
     """The book's multi-GPU training (each minibatch split between the devices, the
     gradients summed), on two CPU devices: the same parameters and metrics as on one."""
-    config = Config(limit=200, num_epochs=2, num_steps=30, valid_size=40, batch_size=25,
+    config = Config(limit=200, num_epochs=2, num_steps=40, valid_size=40, batch_size=25,
                     recipe=recipe)
     runs = []
     for devices in ([mx.cpu(0)], [mx.cpu(0), mx.cpu(1)]):
