@@ -84,7 +84,7 @@ def try_all_gpus():
 def init_distributed():
     """``(0, 1)``: MXNet trains in one process, on all of the machine's GPUs (as the
     book does). ``torchrun`` launches the PyTorch backend only; MXNet's own
-    multi-machine training (kvstore ``dist_sync``) is in the README."""
+    multi-machine training (kvstore ``dist_sync``) is not implemented."""
     if training.launched_processes() > 1:
         raise ValueError('A launcher (torchrun) started several processes, but the MXNet '
                          'backend trains in one process, on all GPUs: run it without '
