@@ -81,15 +81,45 @@ def try_all_gpus():
     return [npx.gpu(i) for i in range(npx.num_gpus())] or [npx.cpu()]
 
 
+_KVSTORE = []  # the distributed kvstore, once created (one per process)
+_SUM_KEYS = set()  # its keys that all_sum has initialised
+
+
+def kvstore():
+    """MXNet's distributed kvstore (``dist_sync``) when MXNet's launcher started this
+    process as a worker (``$DMLC_ROLE``), else None. Created on first use."""
+    if os.environ.get('DMLC_ROLE') != 'worker':
+        return None
+    if not _KVSTORE:
+        _KVSTORE.append(mx.kv.create('dist_sync'))
+    return _KVSTORE[0]
+
+
 def init_distributed():
-    """``(0, 1)``: MXNet trains in one process, on all of the machine's GPUs (as the
-    book does). ``torchrun`` launches the PyTorch backend only; MXNet's own
-    multi-machine training (kvstore ``dist_sync``) is not implemented."""
+    """``(rank, number of workers)`` of this process: ``(0, 1)``, training on all of
+    the machine's GPUs (as the book does), unless MXNet's launcher started several
+    workers (``python -m d2lsent.mxlaunch``), which then train together through the
+    ``dist_sync`` kvstore. ``torchrun`` launches the PyTorch backend only."""
     if training.launched_processes() > 1:
         raise ValueError('A launcher (torchrun) started several processes, but the MXNet '
-                         'backend trains in one process, on all GPUs: run it without '
-                         'torchrun, or use --backend torch.')
-    return 0, 1
+                         'backend trains in one process, on all GPUs, or with MXNet\'s own '
+                         'launcher: run it without torchrun (python -m d2lsent.mxlaunch '
+                         'for several processes), or use --backend torch.')
+    kv = kvstore()
+    return (kv.rank, kv.num_workers) if kv else (0, 1)
+
+
+def all_sum(values):
+    """The sums of ``values`` (numbers) over all workers of the distributed kvstore:
+    every worker pushes them and pulls the total (a key of their own per length)."""
+    kv = kvstore()
+    key = 1_000_000 + len(values)  # far from the trainer's keys (0, 1, ...)
+    if key not in _SUM_KEYS:
+        kv.init(key, mx.nd.zeros(len(values), dtype='float64'))
+        _SUM_KEYS.add(key)
+    sums = mx.nd.zeros(len(values), dtype='float64')
+    kv.pushpull(key, mx.nd.array([float(v) for v in values], dtype='float64'), out=sums)
+    return sums.asnumpy().tolist()
 
 
 @contextlib.contextmanager
@@ -223,15 +253,17 @@ def build_model(vocab, embedding, config, device=None):
     return net
 
 
-def evaluate_accuracy(net, data_iter, device=None):
-    """Share of correctly classified examples (counted per example)."""
+def evaluate_accuracy(net, data_iter, device=None, across_processes=False):
+    """Share of correctly classified examples (counted per example); with
+    ``across_processes``, over the shards of ``data_iter`` in all workers."""
     device = device or try_all_gpus()[0]
     metric = Accumulator(2)  # correct, examples
     for X, y, *lengths in data_iter:  # lengths: only in the fast recipe
         y_hat = net(X.as_in_ctx(device), *(l.as_in_ctx(device) for l in lengths))
         metric.add((y_hat.argmax(axis=1).astype(y.dtype) == y.as_in_ctx(device)).sum(),
                    len(y))
-    return metric[0] / metric[1]
+    correct, examples = all_sum(metric.data) if across_processes else metric.data
+    return correct / examples
 
 
 def predict_proba(net, data_iter, device=None):
@@ -244,20 +276,24 @@ def predict_proba(net, data_iter, device=None):
     return training.in_example_order(data_iter, probs)
 
 
-def make_train_step(net, config, devices):
+def make_train_step(net, config, devices, kv=None):
     """Adam + cross-entropy: a function that trains ``net`` on one minibatch.
 
-    The loss is summed over the minibatch and ``trainer.step(batch_size)``
-    divides the gradient by the batch size (Gluon 1.9.1 and 2.0 alike), so the
-    update equals PyTorch's with its mean loss: the same ``lr`` means the same.
-    With a list of ``devices`` (``net`` has a copy of its parameters on each),
-    each minibatch is split between them and the trainer sums their gradients,
-    as the book trains on several GPUs.
+    Each device's loss is summed over its examples and divided by the size of the
+    minibatch: the update equals PyTorch's with its mean loss, so the same ``lr``
+    means the same. With a list of ``devices`` (``net`` has a copy of its parameters
+    on each), each minibatch is split between them and the trainer sums their
+    gradients, as the book trains on several GPUs. With a distributed kvstore ``kv``
+    each worker trains on its part of the minibatch; the kvstore sums the workers'
+    gradients, which ``trainer.step`` divides by their number (the mean, as
+    PyTorch's DistributedDataParallel), and each worker applies the same update.
     """
     devices = devices if isinstance(devices, (list, tuple)) else [devices]
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
     trainer = gluon.Trainer(net.collect_params(), 'adam',
-                            {'learning_rate': config.lr, 'wd': config.weight_decay})
+                            {'learning_rate': config.lr, 'wd': config.weight_decay},
+                            **(dict(kvstore=kv, update_on_kvstore=False) if kv else {}))
+    workers = kv.num_workers if kv else 1
 
     def step(X, y, *lengths):  # lengths: only in the fast recipe
         # One part per device: [(X, y, *lengths) on device 0, ...].
@@ -265,13 +301,13 @@ def make_train_step(net, config, devices):
                            for a in (X, y, *lengths))))
         with autograd.record():
             outputs = [(net(X_part, *rest), y_part) for X_part, y_part, *rest in parts]
-            losses = [loss(y_hat, y_part) for y_hat, y_part in outputs]
+            losses = [loss(y_hat, y_part).sum() / len(y) for y_hat, y_part in outputs]
         for l in losses:
             l.backward()
-        trainer.step(len(y))
+        trainer.step(workers)
         correct = sum(float((y_hat.argmax(axis=1).astype(y_part.dtype) == y_part).sum())
                       for y_hat, y_part in outputs)
-        return sum(float(l.sum()) for l in losses), correct, len(y)
+        return sum(float(l) for l in losses) * len(y), correct, len(y)
     return step
 
 
@@ -280,6 +316,9 @@ def train(net, train_iter, valid_iter, test_iter, config, devices=None, animator
 
     As ``d2lsent.torch.train``: on all GPUs when there are several (each
     minibatch split between them, ``make_train_step``), evaluation on the first.
+    Started by MXNet's launcher (``init_distributed``), each worker trains on its
+    shard of every minibatch (the iterators' ``shard``) and the ``dist_sync``
+    kvstore sums the gradients and the metrics of all workers.
     """
     devices = devices or try_all_gpus()
     if len(devices) > 1:  # a copy of the parameters on each device
@@ -287,17 +326,22 @@ def train(net, train_iter, valid_iter, test_iter, config, devices=None, animator
             net.reset_device(devices)
         else:
             net.collect_params().reset_ctx(devices)
-    step = make_train_step(net, config, devices)
+    kv = kvstore()
+    if kv:
+        mx.random.seed(config.seed + kv.rank)  # dropout: masks of its own
+    step = make_train_step(net, config, devices, kv)
 
     def evaluate(data_iter):
-        return evaluate_accuracy(net, data_iter, devices[0])
+        return evaluate_accuracy(net, data_iter, devices[0], kv is not None)
     return train_epochs(step, evaluate, train_iter, valid_iter, test_iter, config, animator,
-                        lambda: get_params(net), lambda params: set_params(net, params))
+                        lambda: get_params(net), lambda params: set_params(net, params),
+                        all_sum if kv else None)
 
 
 def fit(config):
-    """Data, GloVe, model and training for ``config``: ``(net, vocab, history)``."""
-    return training.fit(config, to_tensor, build_model, train)
+    """Data, GloVe, model and training for ``config``: ``(net, vocab, history)``;
+    started by MXNet's launcher, this worker's part of data-parallel training."""
+    return training.fit(config, to_tensor, build_model, train, init_distributed())
 
 
 def predict_sentiment(net, vocab, text, tokenizer='book'):

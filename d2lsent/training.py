@@ -19,7 +19,7 @@ VALID_SPLITS = ('random', 'movie')
 # The public names of each backend module (d2lsent.torch, d2lsent.mxnet): one interface.
 BACKEND_NAMES = (
     'BiRNN', 'Buckets', 'Config', 'Minibatches', 'TokenEmbedding', 'Vocab',
-    'build_model', 'coverage', 'evaluate_accuracy', 'fit', 'flush_denormals',
+    'all_sum', 'build_model', 'coverage', 'evaluate_accuracy', 'fit', 'flush_denormals',
     'get_params', 'init_distributed', 'initialize', 'load_array', 'load_data_imdb',
     'load_model', 'lstm_params', 'make_train_step', 'masked_lstm', 'num_threads',
     'predict_proba', 'predict_sentiment', 'read_imdb', 'reverse_padded',

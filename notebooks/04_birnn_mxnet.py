@@ -124,11 +124,14 @@ print("row of 'great' equals GloVe's:",
 # %% [markdown]
 # ## Training
 #
-# Gluon's loss is summed over the minibatch and `trainer.step(batch_size)` divides the
-# gradient by the batch size (in Gluon 1.9.1 and 2.0 alike), which makes the update the
-# same as PyTorch's with its averaged loss: the same learning rate means the same here.
-# (The book's comment claims the trainer no longer rescales; it does.) The training
-# loop, the per-example accuracy and the curves are shared with the PyTorch backend.
+# Gluon's loss is one number per example. The book sums it over the minibatch and calls
+# `trainer.step(batch_size)`, which divides the gradient by the batch size (in Gluon
+# 1.9.1 and 2.0 alike; the book's comment claims the trainer no longer rescales, but it
+# does). `d2lsent` divides the summed loss by the batch size itself and calls
+# `trainer.step(1)`: the same update, and it stays the same when several workers share
+# a minibatch. Either way it equals PyTorch's with its averaged loss: the same learning
+# rate means the same here. The training loop, the per-example accuracy and the curves
+# are shared with the PyTorch backend.
 
 # %% tags=["nbval-ignore-output"]
 history = d2l.train(net, train_iter, valid_iter, test_iter, config,
@@ -184,8 +187,9 @@ assert (mx_logits.argmax(axis=1) == pt_logits.argmax(axis=1)).all()
 # * The Gluon BiRNN has the same parameters as the PyTorch one, under the same names in
 #   a checkpoint; a trained model moves between the frameworks with identical
 #   predictions.
-# * Gluon's `trainer.step(batch_size)` averages the summed gradient, so Adam's learning
-#   rate carries over from PyTorch unchanged.
+# * Dividing the summed loss by the batch size (or `trainer.step(batch_size)`, as the
+#   book does) averages the gradient, so Adam's learning rate carries over from PyTorch
+#   unchanged.
 # * MXNet has no switch for denormal floats; `d2lsent.mxnet` flushes them in the
 #   importing thread before MXNet starts its worker threads, which inherit the mode;
 #   so import `d2lsent.mxnet` before `mxnet` (it warns otherwise).

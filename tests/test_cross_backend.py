@@ -55,7 +55,7 @@ def test_logits_and_gradients_agree_on_a_real_minibatch(pair, imdb_data, recipe)
     net.zero_grad()
     logits = net(torch.tensor(X), *map(torch.tensor, args))
     torch.nn.functional.cross_entropy(logits, torch.tensor(y)).backward()
-    # Gluon: the summed loss; trainer.step(batch_size) divides by the batch size.
+    # Gluon: the summed loss, whose gradient divided by the batch size is PyTorch's.
     with autograd.record():
         mx_logits = mx_net(np.array(X), *map(np.array, args))
         l = gluon.loss.SoftmaxCrossEntropyLoss()(mx_logits, np.array(y))
