@@ -296,14 +296,21 @@ def launched_processes():
 
 
 def describe_machine():
-    """Where a run happens: CPU model and count, OS, Python, date (for stored outputs)."""
-    cpu = platform.processor() or platform.machine()
+    """Where a run happens: CPU model, family and vector width, count, OS, Python, date
+    (for stored outputs; "AMD EPYC" alone names several generations of CPU)."""
+    cpu, info = platform.processor() or platform.machine(), {}
     try:
         with open('/proc/cpuinfo') as f:
-            cpu = next(line.split(':', 1)[1].strip() for line in f
-                       if line.startswith('model name'))
-    except (OSError, StopIteration):
+            for line in f:
+                key, _, value = line.partition(':')
+                info.setdefault(key.strip(), value.strip())
+    except OSError:
         pass
+    if 'model name' in info:
+        vectors = ('AVX-512' if 'avx512f' in info.get('flags', '').split()
+                   else 'AVX2' if 'avx2' in info.get('flags', '').split() else 'no AVX2')
+        cpu = (f"{info['model name']} (family {info.get('cpu family', '?')} model "
+               f"{info.get('model', '?')}, {vectors})")
     return (f'{os.cpu_count()} x {cpu}, {platform.system()}, Python '
             f'{platform.python_version()}, {time.strftime("%Y-%m-%d")}')
 

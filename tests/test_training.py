@@ -99,6 +99,8 @@ def test_describe_machine_names_cpus_and_date():
     import time
     text = training.describe_machine()
     assert text.startswith(f'{os.cpu_count()} x ') and time.strftime('%Y-%m-%d') in text
+    if os.path.exists('/proc/cpuinfo'):  # Linux: which generation, which vector units
+        assert ' (family ' in text and 'AVX' in text
 
 
 def _scripted_run(valid_accs, keep_best):
