@@ -48,7 +48,10 @@ ABLATIONS := torch-base torch-glove-tokens torch-glove-tokens-frozen torch-xavie
 	torch-lr-1.5625e-4 torch-book-recipe mxnet-base mxnet-glove-tokens mxnet-book-recipe \
 	torch-glove-tokens-dropout mxnet-glove-tokens-dropout torch-glove-tokens-dropout-wd-1e-5 \
 	torch-glove-tokens-dropout-movie-valid torch-glove-tokens-dropout-0.5 \
-	mxnet-glove-tokens-dropout-0.5
+	mxnet-glove-tokens-dropout-0.5 torch-glove-tokens-dropout-0.5-lr-0.003 \
+	mxnet-glove-tokens-dropout-0.5-lr-0.003 torch-glove-tokens-dropout-0.5-lr-0.002 \
+	torch-glove-tokens-dropout-0.5-lr-0.005 mxnet-glove-tokens-dropout-0.5-lr-0.002 \
+	torch-glove-tokens-dropout-0.5-lr-0.002-seed-1
 ABLATION_ARGS_torch-base := --backend torch
 ABLATION_ARGS_torch-glove-tokens := --backend torch --tokenizer glove
 ABLATION_ARGS_torch-glove-tokens-frozen := --backend torch --tokenizer glove --freeze-embedding
@@ -66,6 +69,18 @@ ABLATION_ARGS_torch-glove-tokens-dropout-movie-valid := --backend torch --tokeni
 	--dropout 0.3 --valid-split movie
 ABLATION_ARGS_torch-glove-tokens-dropout-0.5 := --backend torch --tokenizer glove --dropout 0.5
 ABLATION_ARGS_mxnet-glove-tokens-dropout-0.5 := --backend mxnet --tokenizer glove --dropout 0.5
+ABLATION_ARGS_torch-glove-tokens-dropout-0.5-lr-0.003 := --backend torch --tokenizer glove \
+	--dropout 0.5 --lr 0.003
+ABLATION_ARGS_mxnet-glove-tokens-dropout-0.5-lr-0.003 := --backend mxnet --tokenizer glove \
+	--dropout 0.5 --lr 0.003
+ABLATION_ARGS_torch-glove-tokens-dropout-0.5-lr-0.002 := --backend torch --tokenizer glove \
+	--dropout 0.5 --lr 0.002
+ABLATION_ARGS_torch-glove-tokens-dropout-0.5-lr-0.005 := --backend torch --tokenizer glove \
+	--dropout 0.5 --lr 0.005
+ABLATION_ARGS_mxnet-glove-tokens-dropout-0.5-lr-0.002 := --backend mxnet --tokenizer glove \
+	--dropout 0.5 --lr 0.002
+ABLATION_ARGS_torch-glove-tokens-dropout-0.5-lr-0.002-seed-1 := --backend torch \
+	--tokenizer glove --dropout 0.5 --lr 0.002 --seed 1
 docs/runs/ablations/%/evaluation.json: | env
 	$(PY) -m d2lsent train --keep-best-epoch $(ABLATION_ARGS_$*) --out $(@D)
 

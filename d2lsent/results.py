@@ -11,13 +11,15 @@ import pathlib
 
 from .training import History
 
-COLUMNS = ('run', 'backend', 'recipe', 'tokenizer', 'embedding', 'lr', 'epoch',
-           'valid acc', 'test acc', 'test acc, last epoch', 'training min', 'examples/s',
-           'threads')
+COLUMNS = ('run', 'backend', 'recipe', 'tokenizer', 'embedding', 'lr, regularisation',
+           'epoch', 'valid acc', 'test acc', 'test acc, last epoch', 'training min',
+           'examples/s', 'threads')
 
 
-def read_run(folder):
-    """One results row (a dict keyed by ``COLUMNS``) from a run folder."""
+def load_run(folder):
+    """``(config, history)`` of a run folder; the history's selected epoch is the one
+    the run ended with (the last, or with ``keep_best_epoch`` the best on validation),
+    so ``history.summary()`` holds that epoch's exact metrics."""
     folder = pathlib.Path(folder)
     try:
         config = json.loads((folder / 'config.json').read_text())
@@ -27,23 +29,30 @@ def read_run(folder):
                          f'(python -m d2lsent train writes it at the end).') from e
     if config.get('keep_best_epoch'):
         history.selected_epoch = history.best_epoch()
+    return config, history
+
+
+def read_run(folder):
+    """One results row (a dict keyed by ``COLUMNS``, numbers rounded) from a run folder."""
+    folder = pathlib.Path(folder)
+    config, history = load_run(folder)
     summary = history.summary()
     embedding = config['embedding']
     if config.get('embedding_init', 'glove') == 'xavier':
         embedding = 'random (Xavier)'
     embedding += ' frozen' if config['freeze_embedding'] else ' fine-tuned'
-    lr = f"{config['lr']:g}"
+    settings = f"{config['lr']:g}"  # the learning rate, then any regularisation
     if config.get('weight_decay'):
-        lr += f", weight decay {config['weight_decay']:g}"
+        settings += f", weight decay {config['weight_decay']:g}"
     if config.get('dropout'):
-        lr += f", dropout {config['dropout']:g}"
+        settings += f", dropout {config['dropout']:g}"
     epoch = f"{summary['selected_epoch']}/{config['num_epochs']}"
     if config.get('keep_best_epoch'):
         by_movie = config.get('valid_split') == 'movie'
         epoch += ' (best valid, by movie)' if by_movie else ' (best valid)'
     return {'run': folder.name, 'backend': config['backend'], 'recipe': config['recipe'],
             'tokenizer': config.get('tokenizer', 'book'),
-            'embedding': embedding, 'lr': lr,
+            'embedding': embedding, 'lr, regularisation': settings,
             'epoch': epoch, 'valid acc': f"{summary['valid_acc']:.3f}",
             'test acc': f"{summary['test_acc']:.3f}",
             'test acc, last epoch': f"{history['test_acc'][-1]:.3f}",

@@ -6,7 +6,7 @@ import pytest
 
 from d2lsent import imdb
 from d2lsent.__main__ import main
-from d2lsent.results import read_run
+from d2lsent.results import load_run, read_run
 from d2lsent.training import EXAMPLE_REVIEWS
 
 
@@ -172,6 +172,8 @@ def test_train_with_glove_tokens_and_the_best_validation_epoch(tmp_path, capsys)
     assert main(['evaluate', str(out / 'model.npz'), '--limit', '1000']) == 0
     reported = float(capsys.readouterr().out.split('test accuracy: ')[1].split()[0])
     assert abs(reported - best['test_acc']) <= 0.0025  # the kept epoch's parameters
+    config, history = load_run(out)  # the kept epoch's exact numbers (the table rounds)
+    assert history.summary()['valid_acc'] == best['valid_acc'] and config['dropout'] == 0.2
     assert main(['results', str(out)]) == 0
     assert (f"| 0.01, weight decay 1e-06, dropout 0.2 | "
             f"{best['epoch']}/2 (best valid, by movie) | "
