@@ -3,6 +3,8 @@ import http.server
 import io
 import os
 import pathlib
+import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -41,6 +43,47 @@ def smoke_run(tmp_path_factory, imdb_data):
     assert main(['train', '--limit', '2000', '--num-steps', '100', '--epochs', '3',
                  '--valid-size', '200', '--out', str(out)]) == 0
     return out
+
+
+@pytest.fixture(scope='session')
+def small_cache(tmp_path_factory, imdb_data):
+    """A cache whose aclImdb holds the first 300 reviews of each class and split (with
+    their movies), so that every process of a launch reads it in a moment."""
+    source = download.download_extract('aclImdb')
+    cache = tmp_path_factory.mktemp('cache')
+    for split in ('train', 'test'):
+        for label in ('pos', 'neg'):
+            (cache / 'aclImdb' / split / label).mkdir(parents=True)
+            for name in sorted(os.listdir(source / split / label))[:300]:
+                shutil.copy(source / split / label / name, cache / 'aclImdb' / split / label)
+            shutil.copy(source / split / f'urls_{label}.txt', cache / 'aclImdb' / split)
+    return cache
+
+
+LAUNCH_TIMEOUT_S = 300  # a launch takes 10-30 s here
+
+
+def launch(command, cache):
+    """Run a launcher ``command`` (torchrun, MXNet's) on the data of ``cache``, one thread
+    per process, stopped after ``LAUNCH_TIMEOUT_S`` seconds: the finished process."""
+    # One thread per process (what torchrun sets, unless the caller's environment sets
+    # more, as d2lsent.mxnet does in this process: two cores shared by twice their threads
+    # train many times slower).
+    env = dict(os.environ, D2LSENT_CACHE=str(cache), D2LSENT_DIST_TIMEOUT='60',
+               OMP_NUM_THREADS='1')
+    env.pop(download.MIRROR_ENV, None)
+    # A session of its own, so that a launch that hangs is stopped with its workers
+    # (subprocess.run's timeout would kill the launcher only and wait for its workers).
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, start_new_session=True) as launched:
+        try:
+            stdout, stderr = launched.communicate(timeout=LAUNCH_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(launched.pid, signal.SIGKILL)
+            launched.communicate()
+            pytest.fail(f'The launch did not finish in {LAUNCH_TIMEOUT_S} s: '
+                        f'{" ".join(command)}')
+    return subprocess.CompletedProcess(command, launched.returncode, stdout, stderr)
 
 
 @pytest.fixture(scope='session')
