@@ -118,7 +118,8 @@ def all_sum(values):
         kv.init(key, mx.nd.zeros(len(values), dtype='float64'))
         _SUM_KEYS.add(key)
     sums = mx.nd.zeros(len(values), dtype='float64')
-    kv.pushpull(key, mx.nd.array([float(v) for v in values], dtype='float64'), out=sums)
+    kv.push(key, mx.nd.array([float(v) for v in values], dtype='float64'))
+    kv.pull(key, out=sums)  # not pushpull: see make_train_step
     return sums.asnumpy().tolist()
 
 
@@ -284,15 +285,21 @@ def make_train_step(net, config, devices, kv=None):
     means the same. With a list of ``devices`` (``net`` has a copy of its parameters
     on each), each minibatch is split between them and the trainer sums their
     gradients, as the book trains on several GPUs. With a distributed kvstore ``kv``
-    each worker trains on its part of the minibatch; the kvstore sums the workers'
-    gradients, which ``trainer.step`` divides by their number (the mean, as
-    PyTorch's DistributedDataParallel), and each worker applies the same update.
+    each worker trains on its part of the minibatch, the kvstore sums the workers'
+    gradients (every worker pushes its own, then pulls the sum), ``trainer.update``
+    divides them by the number of workers (the mean, as PyTorch's
+    DistributedDataParallel) and every worker applies the same update.
     """
     devices = devices if isinstance(devices, (list, tuple)) else [devices]
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
     trainer = gluon.Trainer(net.collect_params(), 'adam',
                             {'learning_rate': config.lr, 'wd': config.weight_decay},
-                            **(dict(kvstore=kv, update_on_kvstore=False) if kv else {}))
+                            update_on_kvstore=False)  # we call allreduce_grads, update
+    trained = [p for p in net.collect_params().values() if p.grad_req != 'null']
+    if kv:  # every worker starts from the parameters of worker 0
+        for key, param in enumerate(trained):
+            kv.init(key, _data(param))
+            kv.pull(key, out=param.list_data())
     workers = kv.num_workers if kv else 1
 
     def step(X, y, *lengths):  # lengths: only in the fast recipe
@@ -304,7 +311,13 @@ def make_train_step(net, config, devices, kv=None):
             losses = [loss(y_hat, y_part).sum() / len(y) for y_hat, y_part in outputs]
         for l in losses:
             l.backward()
-        trainer.step(workers)
+        trainer.allreduce_grads()  # over this process's devices
+        if kv:  # over the workers. Not pushpull: in MXNet 1.9.1 its answer can come
+            # before the server has stored the sum (apache/mxnet#17007); a pull waits.
+            for key, param in enumerate(trained):
+                kv.push(key, param.list_grad()[0])
+                kv.pull(key, out=param.list_grad())
+        trainer.update(workers)
         correct = sum(float((y_hat.argmax(axis=1).astype(y_part.dtype) == y_part).sum())
                       for y_hat, y_part in outputs)
         return sum(float(l) for l in losses) * len(y), correct, len(y)
