@@ -83,6 +83,9 @@ def launch(command, cache):
             launched.communicate()
             pytest.fail(f'The launch did not finish in {LAUNCH_TIMEOUT_S} s: '
                         f'{" ".join(command)}')
+    # Progress bars redraw with carriage returns: keep each line's last state, so that
+    # an error stays within the tail that a failed assertion shows.
+    stderr = '\n'.join(line.rsplit('\r', 1)[-1] for line in stderr.splitlines())
     return subprocess.CompletedProcess(command, launched.returncode, stdout, stderr)
 
 
