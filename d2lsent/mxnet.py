@@ -13,6 +13,7 @@ and, unless ``OMP_NUM_THREADS`` is set, lets MXNet use all cores. Both need this
 module imported before ``mxnet`` (or the book's ``d2l``); otherwise it warns.
 """
 import contextlib
+import functools
 import os
 import sys
 import warnings
@@ -81,18 +82,14 @@ def try_all_gpus():
     return [npx.gpu(i) for i in range(npx.num_gpus())] or [npx.cpu()]
 
 
-_KVSTORE = []  # the distributed kvstore, once created (one per process)
-_SUM_KEYS = set()  # its keys that all_sum has initialised
+_SUM_KEYS = set()  # the kvstore keys that all_sum has initialised
 
 
+@functools.cache  # one per process
 def kvstore():
     """MXNet's distributed kvstore (``dist_sync``) when MXNet's launcher started this
     process as a worker (``$DMLC_ROLE``), else None. Created on first use."""
-    if os.environ.get('DMLC_ROLE') != 'worker':
-        return None
-    if not _KVSTORE:
-        _KVSTORE.append(mx.kv.create('dist_sync'))
-    return _KVSTORE[0]
+    return mx.kv.create('dist_sync') if os.environ.get('DMLC_ROLE') == 'worker' else None
 
 
 def init_distributed():
