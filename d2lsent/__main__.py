@@ -62,7 +62,6 @@ def _plotting():
 
 
 def train(args):
-    evaluation, plot = _plotting()
     config = training.Config(
         embedding=args.embedding, num_hiddens=args.num_hiddens, num_layers=args.num_layers,
         batch_size=args.batch_size, num_steps=args.num_steps, num_epochs=args.epochs,
@@ -78,8 +77,14 @@ def train(args):
         print(f'backend: {args.backend}, run folder: {out}, processes: {num_processes}')
         print('configuration:', json.dumps(dataclasses.asdict(config)))
     net, vocab, history = backend.fit(config)
-    if rank > 0:
-        return  # the same parameters and metrics as process 0, which writes them
+    if rank == 0:  # every process has the same parameters and metrics: process 0 writes
+        _write_run(args, config, backend, net, vocab, history, out, num_processes)
+    backend.leave_distributed()
+
+
+def _write_run(args, config, backend, net, vocab, history, out, num_processes):
+    """Print the training's results and write them to the run folder ``out``."""
+    evaluation, plot = _plotting()
     for r in history.records:
         print(f"epoch {r['epoch']}: loss {r['train_loss']:.3f}, train acc "
               f"{r['train_acc']:.3f}, valid acc {r['valid_acc']:.3f}, test acc "

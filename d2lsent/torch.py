@@ -4,7 +4,6 @@ Everything framework-neutral (data, vocabulary, GloVe) lives in the other
 modules of ``d2lsent`` and is re-exported here, so one import line serves a
 notebook, as with ``from d2l import torch as d2l``.
 """
-import atexit
 import contextlib
 import datetime
 import os
@@ -63,14 +62,19 @@ def default_device():
     return torch.device('cpu')
 
 
+_metrics_group = None  # the process group in which all_sum sums (init_distributed)
+
+
 def init_distributed():
     """``(rank, number of processes)`` of this process: ``(0, 1)`` unless ``torchrun``
     launched several, which then join one process group here.
 
     One process per GPU (NCCL), or several CPU processes (gloo). A process that
     waits for the others longer than ``$D2LSENT_DIST_TIMEOUT`` seconds (default
-    600) fails instead of hanging; ``torchrun`` then stops them all.
+    600) fails instead of hanging; ``torchrun`` then stops them all. Every process
+    ends with ``leave_distributed``.
     """
+    global _metrics_group
     num_processes = training.launched_processes()
     if num_processes == 1:
         return 0, 1
@@ -80,15 +84,34 @@ def init_distributed():
         timeout = float(os.environ.get('D2LSENT_DIST_TIMEOUT') or 600)
         dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo',
                                 timeout=datetime.timedelta(seconds=timeout))
-        atexit.register(dist.destroy_process_group)
+        _metrics_group = dist.new_group(backend='gloo')  # see leave_distributed
     return dist.get_rank(), dist.get_world_size()
 
 
-def all_sum(values, device=None):
-    """The sums of ``values`` (numbers) over all processes of the process group."""
-    sums = torch.tensor([float(v) for v in values], dtype=torch.float64,
-                        device=device or default_device())
-    dist.all_reduce(sums)
+def leave_distributed():
+    """Leave the process groups of ``init_distributed``, after this process's last
+    collective (in one process: nothing).
+
+    Why the metrics have a group of their own: a gloo worker thread lets go of a
+    collective's tensors just after the collective has ended, and if the tensor was
+    made in Python (as ``all_sum``'s), that needs the interpreter; a process whose
+    Python is already shutting down then aborts (``terminate called without an
+    active exception``). Destroying a group ends its threads, but
+    ``DistributedDataParallel`` keeps its group (the default one) alive until the
+    process ends. So ``all_sum`` sums in a group that DDP never sees, destroyed
+    here while Python runs; DDP's group only holds tensors that DDP makes in C++.
+    """
+    global _metrics_group
+    if dist.is_initialized():
+        _metrics_group = None
+        dist.destroy_process_group()
+
+
+def all_sum(values):
+    """The sums of ``values`` (numbers) over all processes of the process group
+    (on the CPU, with gloo, in a group of their own: ``leave_distributed``)."""
+    sums = torch.tensor([float(v) for v in values], dtype=torch.float64)
+    dist.all_reduce(sums, group=_metrics_group)
     return sums.tolist()
 
 
@@ -215,7 +238,7 @@ def evaluate_accuracy(net, data_iter, device=None, across_processes=False):
         for X, y, *lengths in data_iter:  # lengths: only in the fast recipe
             y_hat = net(X.to(device), *(l.to(device) for l in lengths))
             metric.add((y_hat.argmax(dim=1).cpu() == y).sum(), len(y))
-    correct, examples = all_sum(metric.data, device) if across_processes else metric.data
+    correct, examples = all_sum(metric.data) if across_processes else metric.data
     return correct / examples
 
 
@@ -302,8 +325,7 @@ def train(net, train_iter, valid_iter, test_iter, config, devices=None, animator
         return train_epochs(step, evaluate, train_iter, valid_iter, test_iter, config,
                             animator, lambda: get_params(net),
                             lambda params: set_params(net, params),
-                            (lambda values: all_sum(values, devices[0])) if processes
-                            else None)
+                            all_sum if processes else None)
 
 
 def fit(config):

@@ -20,9 +20,9 @@ VALID_SPLITS = ('random', 'movie')
 BACKEND_NAMES = (
     'BiRNN', 'Buckets', 'Config', 'Minibatches', 'TokenEmbedding', 'Vocab',
     'all_sum', 'build_model', 'coverage', 'evaluate_accuracy', 'fit', 'flush_denormals',
-    'get_params', 'init_distributed', 'initialize', 'load_array', 'load_data_imdb',
-    'load_model', 'lstm_params', 'make_train_step', 'masked_lstm', 'num_threads',
-    'predict_proba', 'predict_sentiment', 'read_imdb', 'reverse_padded',
+    'get_params', 'init_distributed', 'initialize', 'leave_distributed', 'load_array',
+    'load_data_imdb', 'load_model', 'lstm_params', 'make_train_step', 'masked_lstm',
+    'num_threads', 'predict_proba', 'predict_sentiment', 'read_imdb', 'reverse_padded',
     'save_model', 'set_params', 'to_tensor', 'tokenize', 'train', 'truncate_pad',
     'try_all_gpus')
 
