@@ -1,6 +1,7 @@
 """Data-parallel training with torchrun: two CPU processes (gloo) on 127.0.0.1 (MXNet's
 launcher: tests/test_mxnet.py; the small data and the launch: conftest.py)."""
 import json
+import pathlib
 import socket
 import sys
 import time
@@ -72,6 +73,34 @@ def test_a_crashed_worker_fails_the_launch(small_cache, tmp_path):
     assert 'process 1 failed on purpose' in launched.stderr
     assert time.monotonic() - start < 120
     assert not (tmp_path / 'run' / 'model.npz').exists()
+
+
+def test_leaving_ends_the_threads_of_the_metrics_group(tmp_path):
+    """The cause of a rare abort at exit (see torch.leave_distributed): gloo threads
+    that still hold all_sum's tensors when Python shuts down. all_sum's group must
+    end its threads in leave_distributed (DDP keeps its own group's threads)."""
+    script = tmp_path / 'leave.py'
+    script.write_text(
+        'import json, os, torch\n'
+        'from d2lsent import torch as d2l\n'
+        'def gloo_threads():\n'
+        "    return sum(open(f'/proc/self/task/{t}/comm').read().strip() == "
+        "'pt_gloo_runloop'\n"
+        "               for t in os.listdir('/proc/self/task'))\n"
+        'rank, _ = d2l.init_distributed()\n'
+        'model = torch.nn.parallel.DistributedDataParallel(torch.nn.Linear(3, 1))\n'
+        'sums = d2l.all_sum([rank + 1, 10])\n'
+        'before = gloo_threads()\n'
+        'd2l.leave_distributed()\n'
+        "with open(f'{__file__}.{rank}.json', 'w') as f:\n"
+        "    json.dump(dict(sums=sums, threads=[before, gloo_threads()]), f)\n")
+    launched = torchrun([str(script)], tmp_path)
+    assert launched.returncode == 0, launched.stderr[-3000:]
+    for rank in (0, 1):
+        process = json.loads(pathlib.Path(f'{script}.{rank}.json').read_text())
+        assert process['sums'] == [3.0, 20.0]
+        before, after = process['threads']
+        assert after < before, process
 
 
 def test_torchrun_with_mxnet_and_bad_process_counts_are_refused(monkeypatch, capsys):
