@@ -7,6 +7,9 @@ for several hosts). That launcher, in MXNet 1.9.1, calls ``Thread.isAlive``, whi
 Python 3.9 removed; this module restores that one name and runs it unchanged.
 Each process runs the command; the scheduler and the server stop inside
 ``import mxnet`` to do their part, the workers train (``d2lsent.mxnet.kvstore``).
+Each launch puts its scheduler on the first port from 9091 that it finds free (by
+binding and closing it): two launches started at the same moment on one machine can
+take the same port and hang.
 """
 import runpy
 import sys
