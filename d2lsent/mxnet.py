@@ -82,9 +82,6 @@ def try_all_gpus():
     return [npx.gpu(i) for i in range(npx.num_gpus())] or [npx.cpu()]
 
 
-_SUM_KEYS = set()  # the kvstore keys that all_sum has initialised
-
-
 @functools.cache  # one per process
 def kvstore():
     """MXNet's distributed kvstore (``dist_sync``) when MXNet's launcher started this
@@ -111,17 +108,31 @@ def leave_distributed():
     first waits there for all workers (a barrier)."""
 
 
+def _sum_over_workers(kv, key, value, out):
+    """Push this worker's ``value`` for ``key`` to the kvstore ``kv``, then pull the sum
+    over all workers into ``out`` (an array, or a list of one per device).
+
+    Not ``pushpull``: in MXNet 1.9.1 its answer can come before the server has stored
+    the sum (apache/mxnet#17007), and two workers under load then trained differently
+    from run to run; a pull waits for the sum.
+    """
+    kv.push(key, value)
+    kv.pull(key, out=out)
+
+
+@functools.cache  # once per length and process
+def _sum_key(length):
+    """The kvstore key on which ``all_sum`` sums ``length`` numbers, initialised."""
+    key = 1_000_000 + length  # far from the trainer's keys (0, 1, ...)
+    kvstore().init(key, mx.nd.zeros(length, dtype='float64'))
+    return key
+
+
 def all_sum(values):
-    """The sums of ``values`` (numbers) over all workers of the distributed kvstore:
-    every worker pushes them and pulls the total (a key of their own per length)."""
-    kv = kvstore()
-    key = 1_000_000 + len(values)  # far from the trainer's keys (0, 1, ...)
-    if key not in _SUM_KEYS:
-        kv.init(key, mx.nd.zeros(len(values), dtype='float64'))
-        _SUM_KEYS.add(key)
+    """The sums of ``values`` (numbers) over all workers of the distributed kvstore."""
     sums = mx.nd.zeros(len(values), dtype='float64')
-    kv.push(key, mx.nd.array([float(v) for v in values], dtype='float64'))
-    kv.pull(key, out=sums)  # not pushpull: see make_train_step
+    _sum_over_workers(kvstore(), _sum_key(len(values)),
+                     mx.nd.array([float(v) for v in values], dtype='float64'), sums)
     return sums.asnumpy().tolist()
 
 
@@ -314,11 +325,9 @@ def make_train_step(net, config, devices, kv=None):
         for l in losses:
             l.backward()
         trainer.allreduce_grads()  # over this process's devices
-        if kv:  # over the workers. Not pushpull: in MXNet 1.9.1 its answer can come
-            # before the server has stored the sum (apache/mxnet#17007); a pull waits.
+        if kv:  # over the workers
             for key, param in enumerate(trained):
-                kv.push(key, param.list_grad()[0])
-                kv.pull(key, out=param.list_grad())
+                _sum_over_workers(kv, key, param.list_grad()[0], param.list_grad())
         trainer.update(workers)
         correct = sum(float((y_hat.argmax(axis=1).astype(y_part.dtype) == y_part).sum())
                       for y_hat, y_part in outputs)

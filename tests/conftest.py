@@ -60,6 +60,21 @@ def small_cache(tmp_path_factory, imdb_data):
     return cache
 
 
+def use_cache(monkeypatch, cache):
+    """Let this process read its data from ``cache`` (``small_cache``), not the mirror."""
+    monkeypatch.setenv('D2LSENT_CACHE', str(cache))
+    monkeypatch.delenv(download.MIRROR_ENV, raising=False)
+
+
+def assert_same_metrics(alone, together):
+    """The per-epoch records of one process (``alone``) and of one process of a launch
+    (``together``): the same metrics, within float rounding (a review or so may flip)."""
+    for a, b in zip(alone, together, strict=True):
+        assert b['train_loss'] == pytest.approx(a['train_loss'], rel=1e-3)
+        for key in ('train_acc', 'valid_acc', 'test_acc'):
+            assert abs(a[key] - b[key]) <= 0.01, (key, a, b)
+
+
 LAUNCH_TIMEOUT_S = 300  # a launch takes 10-30 s here
 
 

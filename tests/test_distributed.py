@@ -6,10 +6,7 @@ import socket
 import sys
 import time
 
-import pytest
-
-from conftest import launch
-from d2lsent import download
+from conftest import assert_same_metrics, launch, use_cache
 from d2lsent.__main__ import main
 
 # A smoke-sized run: the command line's options, alike in one process and in two.
@@ -36,15 +33,10 @@ def test_two_processes_train_as_one(small_cache, tmp_path, monkeypatch):
     launched = torchrun(['-m', 'd2lsent', *TRAIN, '--out', str(tmp_path / 'two')],
                         small_cache)
     assert launched.returncode == 0, launched.stderr[-3000:]
-    monkeypatch.setenv('D2LSENT_CACHE', str(small_cache))
-    monkeypatch.delenv(download.MIRROR_ENV, raising=False)
+    use_cache(monkeypatch, small_cache)
     assert main([*TRAIN, '--out', str(tmp_path / 'one')]) == 0
-    one, two = (json.loads((tmp_path / run / 'metrics.json').read_text())
-                for run in ('one', 'two'))
-    for a, b in zip(one, two, strict=True):
-        assert b['train_loss'] == pytest.approx(a['train_loss'], rel=1e-3)
-        for key in ('train_acc', 'valid_acc', 'test_acc'):
-            assert abs(a[key] - b[key]) <= 0.01, (key, a, b)
+    assert_same_metrics(*(json.loads((tmp_path / run / 'metrics.json').read_text())
+                          for run in ('one', 'two')))
     config = json.loads((tmp_path / 'two' / 'config.json').read_text())
     assert (config['processes'], config['limit']) == (2, 600)
     assert launched.stdout.count('test accuracy:') == 1  # printed by process 0 alone

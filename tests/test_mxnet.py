@@ -6,7 +6,7 @@ import sys
 import numpy as onp
 import pytest
 
-from conftest import launch
+from conftest import assert_same_metrics, launch, use_cache
 from d2lsent import mxnet as d2l  # before mxnet: see test_importing_mxnet_first_warns
 
 import mxnet as mx  # noqa: E402
@@ -125,14 +125,10 @@ def test_two_kvstore_workers_train_as_one(small_cache, tmp_path, monkeypatch):
     assert launched.returncode == 0, launched.stderr[-3000:]
     workers = [json.loads(p.read_text()) for p in sorted(tmp_path.glob('worker-*.json'))]
     assert [(w['rank'], w['workers']) for w in workers] == [(0, 2), (1, 2)]
-    monkeypatch.setenv('D2LSENT_CACHE', str(small_cache))
-    monkeypatch.delenv('D2LSENT_MIRROR', raising=False)
+    use_cache(monkeypatch, small_cache)
     alone = d2l.fit(Config(**config))[2].records
-    for records in (w['records'] for w in workers):  # the same metrics in both workers
-        for a, b in zip(alone, records, strict=True):
-            assert b['train_loss'] == pytest.approx(a['train_loss'], rel=1e-3)
-            for key in ('train_acc', 'valid_acc', 'test_acc'):
-                assert abs(a[key] - b[key]) <= 0.01, (key, a, b)
+    for worker in workers:  # the same metrics in both workers
+        assert_same_metrics(alone, worker['records'])
 
 
 def test_same_seed_same_metrics(imdb_data):
