@@ -7,11 +7,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # A second environment for the MXNet tests under Gluon 2.0 (MXNet 2.0.0b1).
 VENV_MX2 := .venv-mx2
-MX2_TESTS := tests/test_mxnet.py tests/test_convert.py tests/test_fpu.py
+MX2_TESTS := tests/test_mxnet.py tests/test_backend.py tests/test_mxnet_layout.py tests/test_fpu.py
 # Offline mirror of the data: ../shared/data when it exists (see README).
 export D2LSENT_MIRROR ?= $(abspath $(wildcard ../shared/data))
 
-.PHONY: env env-mx2 train test lab notebooks ablations clean
+.PHONY: env env-mx2 train test test-fast lab notebooks ablations clean
 
 env: $(VENV)/.installed
 
@@ -20,14 +20,17 @@ env-mx2: $(VENV_MX2)/.installed
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c requirements.lock -e .
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[notebooks,test]'
 	$(PY) -m ipykernel install --sys-prefix --name d2lsent --display-name "Python (d2lsent)"
 	touch $@
 
-$(VENV_MX2)/.installed: requirements-mx2.txt pyproject.toml
+# requirements.lock's versions, but MXNet's: requirements-mx2.txt pins 2.0.0b1.
+$(VENV_MX2)/.installed: requirements-mx2.txt requirements.lock pyproject.toml
 	test -x $(VENV_MX2)/bin/python || $(PYTHON) -m venv $(VENV_MX2)
 	$(VENV_MX2)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV_MX2)/bin/python -m pip install --quiet -r requirements-mx2.txt
+	grep -v '^mxnet==' requirements.lock > $(VENV_MX2)/constraints.txt
+	$(VENV_MX2)/bin/python -m pip install --quiet -c $(VENV_MX2)/constraints.txt \
+	  -r requirements-mx2.txt
 	$(VENV_MX2)/bin/python -m pip install --quiet --no-deps -e .
 	touch $@
 
@@ -40,8 +43,8 @@ train: env
 # the dropout run; the rest: of the default run); each ends with its best epoch on
 # validation. A run's folder docs/runs/ablations/NAME keeps its settings,
 # metrics, curves and test evaluation (the model.npz is not committed). `make ablations`
-# runs the missing ones (here 30-45 min each with PyTorch, 45-70 with MXNet, over an hour
-# with the book recipe) and prints the table; two at a time, one thread each:
+# runs the missing ones (times: docs/results.md) and prints the table; two at a time,
+# one thread each:
 # OMP_NUM_THREADS=1 make -j2 ablations.
 # One run: make docs/runs/ablations/torch-glove-tokens/evaluation.json
 ABLATIONS := torch-base torch-glove-tokens torch-glove-tokens-frozen torch-xavier-embedding \
@@ -92,6 +95,11 @@ ablations: $(ABLATIONS:%=docs/runs/ablations/%/evaluation.json)
 test: env env-mx2
 	D2LSENT_SMOKE=1 $(PY) -m pytest
 	$(VENV_MX2)/bin/python -m pytest -p no:nbval -o addopts= $(MX2_TESTS)
+
+# The unit tests that need neither the full data nor training (tests/conftest.py marks
+# the others 'data' or 'slow').
+test-fast: env
+	$(PY) -m pytest -p no:nbval -o addopts= -m 'not data and not slow' tests
 
 lab: env
 	$(VENV)/bin/jupyter lab notebooks/

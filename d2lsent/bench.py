@@ -17,8 +17,9 @@ import numpy as np
 
 from . import imdb
 from .batching import Buckets, Minibatches
+from .config import Config
 from .glove import TokenEmbedding
-from .training import Config, describe_machine
+from .machine import describe_machine
 
 
 def sample_batches(config, num_batches):
@@ -81,7 +82,7 @@ def run(backend, recipes, num_batches, config=None, flush_denormals=None, checkp
         tokens = sum(int(b[2].sum()) for b in batches[1:])
         positions = sum(b[0].size for b in batches[1:])
         results.append(dict(
-            backend=backend.__name__.rsplit('.', 1)[-1], recipe=recipe,
+            backend=backend.NAME, recipe=recipe,
             flush_denormals=bool(flush), start=str(checkpoint or 'fresh model'),
             batches=num_batches, batch_size=c.batch_size,
             examples_per_s=round(examples / sum(seconds), 2),

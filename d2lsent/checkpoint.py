@@ -12,7 +12,7 @@ import numpy as np
 
 from .files import atomic_write
 from .text import Vocab
-from .training import Config
+from .config import Config
 
 FORMAT = 'd2lsent-checkpoint-1'
 
@@ -64,17 +64,19 @@ def check_shapes(params, expected, path):
                              f'configuration differ).')
 
 
-def load_model(path, vocab, new_model, get_params, set_params):
-    """``(net, vocab, config)`` from ``path`` for one backend.
+def save_model(backend, net, vocab, config, path, **meta):
+    """Save ``net``'s weights (PyTorch names), ``vocab`` and ``config`` to ``path`` (``.npz``)."""
+    return save(path, backend.get_params(net), vocab, config, backend=backend.NAME, **meta)
 
-    ``new_model(vocab_size, embed_size, config)`` builds an initialised model;
-    ``get_params``/``set_params`` read and write its ``{name: numpy array}``.
-    With ``vocab``, the checkpoint's vocabulary must be the same.
-    """
+
+def load_model(backend, path, vocab=None, device=None):
+    """``(net, vocab, config)`` from ``path``, saved by either backend; with ``vocab``,
+    check that the checkpoint's vocabulary is the same."""
     params, saved_vocab, config = load(path)[:3]
     if vocab is not None:
         check_vocab(saved_vocab, vocab, path)
-    net = new_model(len(saved_vocab), params['embedding.weight'].shape[1], config)
-    check_shapes(params, {k: v.shape for k, v in get_params(net).items()}, path)
-    set_params(net, params)
+    net = backend.new_model(len(saved_vocab), params['embedding.weight'].shape[1], config,
+                            device)
+    check_shapes(params, {k: v.shape for k, v in backend.get_params(net).items()}, path)
+    backend.set_params(net, params)
     return net, saved_vocab, config

@@ -3,15 +3,14 @@ length, calibration, and the most confidently wrong reviews.
 
 Everything here works on numpy arrays: the predicted probability of "positive"
 for each review, the true labels (1 = positive) and the review lengths, so the
-same report serves both backends (each backend's ``predict_proba`` supplies the
-probabilities).
+same report serves both backends (``evaluate_test_set`` takes the backend).
 """
 import json
 import pathlib
 
 import numpy as np
 
-from . import imdb, training
+from . import imdb, prediction, splits
 from .files import atomic_write
 
 CLASSES = ('negative', 'positive')  # label 0, label 1
@@ -104,13 +103,14 @@ def evaluate_predictions(prob_positive, labels, lengths, texts=None, num_wrong=5
                            for i in wrong])
 
 
-def evaluate_test_set(net, config, to_tensor, predict_proba, num_wrong=5):
-    """``evaluate_predictions`` of ``net`` on the test reviews that ``config`` uses
-    (all 25,000 unless ``config.limit``), with one backend's functions."""
+def evaluate_test_set(backend, net, config, num_wrong=5):
+    """``evaluate_predictions`` of ``net`` (a model of ``backend``) on the test reviews
+    that ``config`` uses (all 25,000 unless ``config.limit``)."""
     data = imdb.load_imdb(config.num_steps, tokenizer=config.tokenizer)
-    test_idx = training.split_indices(config, data)[2]
-    test_iter = training.make_splits(config, to_tensor)[2]
-    return evaluate_predictions(predict_proba(net, test_iter), data.test_labels[test_idx],
+    test_idx = splits.split_indices(config, data)[2]
+    test_iter = splits.make_splits(config, backend.to_tensor)[2]
+    probs = prediction.predict_proba(backend, net, test_iter)
+    return evaluate_predictions(probs, data.test_labels[test_idx],
                                 data.test_num_tokens[test_idx],
                                 [data.test_reviews[i] for i in test_idx], num_wrong)
 

@@ -3,7 +3,8 @@
 Uses MXNet's numpy interface (``npx.set_np()``), as d2l does, and works with
 Gluon 1.9.1 (one parameter per LSTM layer, direction and kind) and Gluon 2.0
 (one fused 1-D LSTM parameter). Everything framework-neutral lives in the
-other modules of ``d2lsent`` and is re-exported, as in the PyTorch backend.
+other modules of ``d2lsent`` and is re-exported, as in the PyTorch backend; this
+module provides the operations of the backend contract (``d2lsent.backend``).
 
 Denormal floats: MXNet computes in its own worker threads, which take the
 floating-point mode of the thread that starts them, and it has no switch for
@@ -36,7 +37,7 @@ onp.finfo(onp.float32), onp.finfo(onp.float64)
 FLUSHING = (not MXNET_FIRST and os.environ.get('D2LSENT_MXNET_DENORMALS') != 'keep'
             and fpu.set_flush_denormals(True))  # before MXNet starts its threads
 # MXNet's operators use fewer OpenMP threads than cores unless told; all cores
-# trained 1.2-1.4x faster on a 2-core machine (see BENCHMARKS.md).
+# trained faster (see BENCHMARKS.md).
 os.environ.setdefault('OMP_NUM_THREADS', str(os.cpu_count()))
 onednn.cap_primitive_cache()  # length buckets make hundreds of shapes
 
@@ -44,21 +45,28 @@ import mxnet as mx  # noqa: E402
 from mxnet import autograd, gluon, init, np, npx  # noqa: E402
 from mxnet.gluon import nn, rnn  # noqa: E402
 
-from . import checkpoint, convert, imdb, training  # noqa: E402
+from . import backend, imdb, machine  # noqa: E402
+from . import mxnet_layout as layout  # noqa: E402
 from .batching import Buckets, Minibatches  # noqa: E402
+from .config import Config  # noqa: E402
 from .glove import TokenEmbedding, coverage  # noqa: E402
 from .imdb import read_imdb  # noqa: E402
 from .text import Vocab, tokenize, truncate_pad  # noqa: E402
-from .training import Accumulator, Config, train_epochs  # noqa: E402
 
 npx.set_np()
 
-__all__ = list(training.BACKEND_NAMES)
+NAME = 'mxnet'
+__all__ = list(backend.PUBLIC_NAMES)
 
 
 def to_tensor(array):
     """A numpy array as an MXNet ndarray of the same dtype (token ids stay integers)."""
     return np.array(array, dtype=array.dtype)
+
+
+def to_numpy(tensor):
+    """An MXNet ndarray as a numpy array (waits for the computation that makes it)."""
+    return tensor.asnumpy()
 
 
 def load_array(data_arrays, batch_size, is_train=True, seed=0):
@@ -94,7 +102,7 @@ def init_distributed():
     the machine's GPUs (as the book does), unless MXNet's launcher started several
     workers (``python -m d2lsent.mxlaunch``), which then train together through the
     ``dist_sync`` kvstore. ``torchrun`` launches the PyTorch backend only."""
-    if training.launched_processes() > 1:
+    if machine.launched_processes() > 1:
         raise ValueError('A launcher (torchrun) started several processes, but the MXNet '
                          'backend trains in one process, on all GPUs, or with MXNet\'s own '
                          'launcher: run it without torchrun (python -m d2lsent.mxlaunch '
@@ -155,12 +163,12 @@ def lstm_params(lstm, device=None):
 
     Inside ``autograd.record()`` the arrays take part in the gradient.
     """
-    names = convert.lstm_names(lstm._num_layers, prefix='')
+    names = layout.lstm_names(lstm._num_layers, prefix='')
     if hasattr(lstm, 'rnn_param'):  # Gluon 2.0: one fused vector
-        shapes = convert.lstm_shapes(lstm._input_size, lstm._hidden_size,
+        shapes = layout.lstm_shapes(lstm._input_size, lstm._hidden_size,
                                      lstm._num_layers, prefix='')
-        return convert.unpack(_data(lstm.rnn_param, device), shapes)
-    return {name: _data(getattr(lstm, convert.gluon1_name(name)), device) for name in names}
+        return layout.unpack(_data(lstm.rnn_param, device), shapes)
+    return {name: _data(getattr(lstm, layout.gluon1_name(name)), device) for name in names}
 
 
 def reverse_padded(x, lengths):
@@ -249,17 +257,22 @@ def initialize(net, device=None):
     net.decoder.initialize(init.Xavier(), device)
 
 
+def new_model(vocab_size, embed_size, config, device=None):
+    """A ``BiRNN`` for ``config``, initialised per block (``initialize``), on ``device``."""
+    net = BiRNN(vocab_size, embed_size, config.num_hiddens, config.num_layers,
+                config.dropout)
+    initialize(net, device)
+    return net
+
+
 def build_model(vocab, embedding, config, device=None):
     """A seeded ``BiRNN`` whose embedding is copied from ``embedding`` (GloVe).
 
     As ``d2lsent.torch.build_model``: fine-tuned unless ``config.freeze_embedding``,
     Xavier's values kept if ``config.embedding_init == 'xavier'``.
     """
-    device = device or try_all_gpus()[0]
     mx.random.seed(config.seed)
-    net = BiRNN(len(vocab), embedding.dim, config.num_hiddens, config.num_layers,
-                config.dropout)
-    initialize(net, device)
+    net = new_model(len(vocab), embedding.dim, config, device)
     if config.embedding_init == 'glove':
         net.embedding.weight.set_data(np.array(embedding[vocab.idx_to_token]))
     if config.freeze_embedding:
@@ -267,35 +280,20 @@ def build_model(vocab, embedding, config, device=None):
     return net
 
 
-def evaluate_accuracy(net, data_iter, device=None, across_processes=False):
-    """Share of correctly classified examples (counted per example); with
-    ``across_processes``, over the shards of ``data_iter`` in all workers."""
+def predict_logits(net, X, *lengths, device=None):
+    """``(batch, num_steps)`` token ids (and lengths) -> ``(batch, 2)`` numpy logits, on
+    ``device`` (by default the first GPU, else the CPU). Outside ``autograd.record()``
+    Gluon predicts: no dropout, no gradients."""
     device = device or try_all_gpus()[0]
-    metric = Accumulator(2)  # correct, examples
-    for X, y, *lengths in data_iter:  # lengths: only in the fast recipe
-        y_hat = net(X.as_in_ctx(device), *(l.as_in_ctx(device) for l in lengths))
-        metric.add((y_hat.argmax(axis=1).astype(y.dtype) == y.as_in_ctx(device)).sum(),
-                   len(y))
-    correct, examples = all_sum(metric.data) if across_processes else metric.data
-    return correct / examples
+    return to_numpy(net(X.as_in_ctx(device), *(l.as_in_ctx(device) for l in lengths)))
 
 
-def predict_proba(net, data_iter, device=None):
-    """Probability of "positive" for each review of an unshuffled ``data_iter``,
-    in the order of its examples (the fast recipe's buckets reorder them)."""
-    device = device or try_all_gpus()[0]
-    probs = [npx.softmax(net(X.as_in_ctx(device), *(l.as_in_ctx(device) for l in lengths)),
-                         axis=1)[:, 1].asnumpy()
-             for X, _, *lengths in data_iter]
-    return training.in_example_order(data_iter, probs)
-
-
-def make_train_step(net, config, devices, kv=None):
+def make_train_step(net, config, device, kv=None):
     """Adam + cross-entropy: a function that trains ``net`` on one minibatch.
 
     Each device's loss is summed over its examples and divided by the size of the
     minibatch: the update equals PyTorch's with its mean loss, so the same ``lr``
-    means the same. With a list of ``devices`` (``net`` has a copy of its parameters
+    means the same. With a list of devices as ``device`` (``net`` has a copy of its parameters
     on each), each minibatch is split between them and the trainer sums their
     gradients, as the book trains on several GPUs. With a distributed kvstore ``kv``
     each worker trains on its part of the minibatch, the kvstore sums the workers'
@@ -303,7 +301,7 @@ def make_train_step(net, config, devices, kv=None):
     divides them by the number of workers (the mean, as PyTorch's
     DistributedDataParallel) and every worker applies the same update.
     """
-    devices = devices if isinstance(devices, (list, tuple)) else [devices]
+    devices = device if isinstance(device, (list, tuple)) else [device]
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
     trainer = gluon.Trainer(net.collect_params(), 'adam',
                             {'learning_rate': config.lr, 'wd': config.weight_decay},
@@ -335,15 +333,12 @@ def make_train_step(net, config, devices, kv=None):
     return step
 
 
-def train(net, train_iter, valid_iter, test_iter, config, devices=None, animator=None):
-    """Adam + cross-entropy for ``config.num_epochs``; returns a ``History``.
-
-    As ``d2lsent.torch.train``: on all GPUs when there are several (each
-    minibatch split between them, ``make_train_step``), evaluation on the first.
-    Started by MXNet's launcher (``init_distributed``), each worker trains on its
-    shard of every minibatch (the iterators' ``shard``) and the ``dist_sync``
-    kvstore sums the gradients and the metrics of all workers.
-    """
+def prepare_training(net, config, devices=None):
+    """``(step, eval_net, device)``: ``net`` with a copy of its parameters on each of
+    ``devices`` (all GPUs by default; each minibatch is split between them,
+    ``make_train_step``), or, started by MXNet's launcher (``init_distributed``), a
+    worker whose gradients the ``dist_sync`` kvstore sums with the others'; its
+    training step; the model to evaluate and the device to evaluate on (the first)."""
     devices = devices or try_all_gpus()
     if len(devices) > 1:  # a copy of the parameters on each device
         if hasattr(net, 'reset_device'):  # Gluon 2.0
@@ -353,27 +348,7 @@ def train(net, train_iter, valid_iter, test_iter, config, devices=None, animator
     kv = kvstore()
     if kv:
         mx.random.seed(config.seed + kv.rank)  # dropout: masks of its own
-    step = make_train_step(net, config, devices, kv)
-
-    def evaluate(data_iter):
-        return evaluate_accuracy(net, data_iter, devices[0], kv is not None)
-    return train_epochs(step, evaluate, train_iter, valid_iter, test_iter, config, animator,
-                        lambda: get_params(net), lambda params: set_params(net, params),
-                        all_sum if kv else None)
-
-
-def fit(config):
-    """Data, GloVe, model and training for ``config``: ``(net, vocab, history)``;
-    started by MXNet's launcher, this worker's part of data-parallel training."""
-    return training.fit(config, to_tensor, build_model, train, init_distributed())
-
-
-def predict_sentiment(net, vocab, text, tokenizer='book'):
-    """``('positive' | 'negative', probability of that label)`` for one review
-    (split into tokens as the vocabulary was: ``config.tokenizer``)."""
-    X = np.array([training.review_ids(vocab, text, tokenizer)], dtype='int32')
-    probs = npx.softmax(net(X.as_in_ctx(try_all_gpus()[0])), axis=1)[0]
-    return training.sentiment(probs.asnumpy())
+    return make_train_step(net, config, devices, kv), net, devices[0]
 
 
 def get_params(net):
@@ -391,25 +366,15 @@ def set_params(net, params):
         block, kind = name.split('.')
         getattr(getattr(net, block), kind).set_data(np.array(params[name]))
     lstm = net.encoder
-    names = convert.lstm_names(lstm._num_layers)
+    names = layout.lstm_names(lstm._num_layers)
     if hasattr(lstm, 'rnn_param'):  # Gluon 2.0: one fused vector
-        lstm.rnn_param.set_data(np.array(convert.pack(params, names)))
+        lstm.rnn_param.set_data(np.array(layout.pack(params, names)))
     else:
         for name in names:
-            getattr(lstm, convert.gluon1_name(name.split('.', 1)[1])).set_data(
+            getattr(lstm, layout.gluon1_name(name.split('.', 1)[1])).set_data(
                 np.array(params[name]))
 
 
-def save_model(net, vocab, config, path, **meta):
-    """Save weights (PyTorch names), vocabulary and configuration to ``path`` (``.npz``)."""
-    return checkpoint.save(path, get_params(net), vocab, config, backend='mxnet', **meta)
-
-
-def load_model(path, vocab=None, device=None):
-    """``(net, vocab, config)`` from ``path``, saved by either backend; with ``vocab``,
-    check it is the same."""
-    def new_model(vocab_size, embed_size, config):
-        net = BiRNN(vocab_size, embed_size, config.num_hiddens, config.num_layers)
-        initialize(net, device)
-        return net
-    return checkpoint.load_model(path, vocab, new_model, get_params, set_params)
+# The book's functions that are the same in every backend, written once (d2lsent.backend).
+(evaluate_accuracy, predict_proba, predict_sentiment, train, fit, save_model,
+ load_model) = backend.book_functions(sys.modules[__name__])

@@ -1,12 +1,15 @@
 """PyTorch backend: ``from d2lsent import torch as d2l``.
 
-Everything framework-neutral (data, vocabulary, GloVe) lives in the other
-modules of ``d2lsent`` and is re-exported here, so one import line serves a
-notebook, as with ``from d2l import torch as d2l``.
+It provides the operations of the backend contract (``d2lsent.backend.Backend``);
+everything framework-neutral (data, vocabulary, GloVe, the training loop,
+prediction, checkpoints) lives in the other modules of ``d2lsent`` and is
+re-exported here under the book's names, so one import line serves a notebook,
+as with ``from d2l import torch as d2l``.
 """
 import contextlib
 import datetime
 import os
+import sys
 
 import numpy as np
 import torch
@@ -14,14 +17,15 @@ from torch import distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from . import checkpoint, imdb, onednn, training
+from . import backend, imdb, machine, onednn
 from .batching import Buckets, Minibatches
+from .config import Config
 from .glove import TokenEmbedding, coverage
 from .imdb import read_imdb
 from .text import Vocab, tokenize, truncate_pad
-from .training import Accumulator, Config, train_epochs
 
-__all__ = list(training.BACKEND_NAMES)
+NAME = 'torch'
+__all__ = list(backend.PUBLIC_NAMES)
 
 # Length buckets make hundreds of input shapes; oneDNN reads the cap when it makes its
 # first primitive (the first LSTM call).
@@ -31,6 +35,11 @@ onednn.cap_primitive_cache()
 def to_tensor(array):
     """A numpy array as a torch tensor (sharing memory, same dtype)."""
     return torch.from_numpy(array)
+
+
+def to_numpy(tensor):
+    """A tensor as a numpy array (copied to the CPU if it is on a GPU)."""
+    return tensor.detach().cpu().numpy()
 
 
 def load_array(data_arrays, batch_size, is_train=True, seed=0):
@@ -75,7 +84,7 @@ def init_distributed():
     ends with ``leave_distributed``.
     """
     global _metrics_group
-    num_processes = training.launched_processes()
+    num_processes = machine.launched_processes()
     if num_processes == 1:
         return 0, 1
     if not dist.is_initialized():
@@ -209,6 +218,13 @@ def set_params(net, params):
     net.load_state_dict({k: torch.from_numpy(v) for k, v in params.items()})
 
 
+def new_model(vocab_size, embed_size, config, device=None):
+    """A ``BiRNN`` for ``config``, initialised per block (``initialize``), on ``device``."""
+    net = BiRNN(vocab_size, embed_size, config.num_hiddens, config.num_layers,
+                config.dropout)
+    return initialize(net, device)
+
+
 def build_model(vocab, embedding, config, device=None):
     """A seeded ``BiRNN`` whose embedding is copied from ``embedding`` (GloVe).
 
@@ -218,9 +234,7 @@ def build_model(vocab, embedding, config, device=None):
     ``embedding``) if ``config.embedding_init == 'xavier'``.
     """
     torch.manual_seed(config.seed)
-    net = BiRNN(len(vocab), embedding.dim, config.num_hiddens, config.num_layers,
-                config.dropout)
-    initialize(net, device)
+    net = new_model(len(vocab), embedding.dim, config, device)
     if config.embedding_init == 'glove':
         with torch.no_grad():
             net.embedding.weight.copy_(torch.from_numpy(embedding[vocab.idx_to_token]))
@@ -228,30 +242,13 @@ def build_model(vocab, embedding, config, device=None):
     return net
 
 
-def evaluate_accuracy(net, data_iter, device=None, across_processes=False):
-    """Share of correctly classified examples (counted per example); with
-    ``across_processes``, over the shards of ``data_iter`` in all processes."""
+def predict_logits(net, X, *lengths, device=None):
+    """``(batch, num_steps)`` token ids (and lengths) -> ``(batch, 2)`` numpy logits, in
+    evaluation mode, on ``device`` (by default the model's)."""
     device = device or next(net.parameters()).device
     net.eval()
-    metric = Accumulator(2)  # correct, examples
-    with torch.no_grad():
-        for X, y, *lengths in data_iter:  # lengths: only in the fast recipe
-            y_hat = net(X.to(device), *(l.to(device) for l in lengths))
-            metric.add((y_hat.argmax(dim=1).cpu() == y).sum(), len(y))
-    correct, examples = all_sum(metric.data) if across_processes else metric.data
-    return correct / examples
-
-
-def predict_proba(net, data_iter, device=None):
-    """Probability of "positive" for each review of an unshuffled ``data_iter``,
-    in the order of its examples (the fast recipe's buckets reorder them)."""
-    device = device or next(net.parameters()).device
-    net.eval()
-    with torch.no_grad():
-        probs = [torch.softmax(net(X.to(device), *(l.to(device) for l in lengths)),
-                               dim=1)[:, 1].cpu().numpy()
-                 for X, _, *lengths in data_iter]
-    return training.in_example_order(data_iter, probs)
+    with torch.inference_mode():
+        return to_numpy(net(X.to(device), *(l.to(device) for l in lengths)))
 
 
 @contextlib.contextmanager
@@ -273,20 +270,20 @@ def flush_denormals(enabled=True):
             torch.set_flush_denormal(False)
 
 
-def make_train_step(model, config, device):
-    """Adam + cross-entropy: a function that trains ``model`` on one minibatch.
+def make_train_step(net, config, device):
+    """Adam + cross-entropy: a function that trains ``net`` on one minibatch.
 
     It takes a batch ``(X, y)`` or ``(X, y, lengths)`` and returns the summed
     loss, the number of correct predictions and the number of examples.
     """
     loss = nn.CrossEntropyLoss()  # the mean over the minibatch
-    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad],
+    optimizer = torch.optim.Adam([p for p in net.parameters() if p.requires_grad],
                                  lr=config.lr, weight_decay=config.weight_decay)
 
     def step(X, y, *lengths):  # lengths: only in the fast recipe
-        model.train()
+        net.train()
         X, y = X.to(device), y.to(device)
-        y_hat = model(X, *(l.to(device) for l in lengths))
+        y_hat = net(X, *(l.to(device) for l in lengths))
         l = loss(y_hat, y)
         optimizer.zero_grad()
         l.backward()
@@ -295,18 +292,11 @@ def make_train_step(model, config, device):
     return step
 
 
-def train(net, train_iter, valid_iter, test_iter, config, devices=None, animator=None):
-    """Adam + cross-entropy for ``config.num_epochs``; returns a ``History``.
-
-    Per epoch: training loss and accuracy, validation and test accuracy,
-    examples per second; a progress bar per epoch, and live curves when given
-    an ``animator`` (``plot.Animator``, for notebooks). Uses all GPUs (data
-    parallel) when there are any.
-
-    Launched by ``torchrun`` (``init_distributed``), each process trains on its
-    shard of every minibatch (the iterators' ``shard``) on its own device, and
-    ``DistributedDataParallel`` averages the gradients across processes.
-    """
+def prepare_training(net, config, devices=None):
+    """``(step, eval_net, device)``: ``net`` on all GPUs (data parallel) when there are
+    several, or under ``torchrun`` (``init_distributed``) on this process's device,
+    wrapped in ``DistributedDataParallel``, which averages the gradients across
+    processes; its training step; the model to evaluate and its device."""
     processes = dist.is_initialized()
     devices = devices or ([default_device()] if processes else try_all_gpus())
     net.to(devices[0])
@@ -316,43 +306,9 @@ def train(net, train_iter, valid_iter, test_iter, config, devices=None, animator
         torch.manual_seed(config.seed + dist.get_rank())  # dropout: masks of its own
     else:
         model = nn.DataParallel(net, devices) if len(devices) > 1 else net
-    step = make_train_step(model, config, devices[0])
-
-    def evaluate(data_iter):
-        return evaluate_accuracy(net if processes else model, data_iter, devices[0],
-                                 processes)
-    with flush_denormals(config.recipe == 'fast'):
-        return train_epochs(step, evaluate, train_iter, valid_iter, test_iter, config,
-                            animator, lambda: get_params(net),
-                            lambda params: set_params(net, params),
-                            all_sum if processes else None)
+    return make_train_step(model, config, devices[0]), net if processes else model, devices[0]
 
 
-def fit(config):
-    """Data, GloVe, model and training for ``config``: ``(net, vocab, history)``;
-    under ``torchrun``, this process's part of data-parallel training."""
-    return training.fit(config, to_tensor, build_model, train, init_distributed())
-
-
-def predict_sentiment(net, vocab, text, tokenizer='book'):
-    """``('positive' | 'negative', probability of that label)`` for one review
-    (split into tokens as the vocabulary was: ``config.tokenizer``)."""
-    device = next(net.parameters()).device
-    net.eval()
-    with torch.no_grad():
-        X = torch.tensor([training.review_ids(vocab, text, tokenizer)], device=device)
-        return training.sentiment(torch.softmax(net(X), dim=1)[0].cpu().numpy())
-
-
-def save_model(net, vocab, config, path, **meta):
-    """Save weights, vocabulary and configuration to ``path`` (a ``.npz``)."""
-    return checkpoint.save(path, get_params(net), vocab, config, backend='torch', **meta)
-
-
-def load_model(path, vocab=None, device=None):
-    """``(net, vocab, config)`` from ``path``, saved by either backend; with ``vocab``,
-    check it is the same."""
-    def new_model(vocab_size, embed_size, config):
-        return BiRNN(vocab_size, embed_size, config.num_hiddens, config.num_layers)
-    net, vocab, config = checkpoint.load_model(path, vocab, new_model, get_params, set_params)
-    return net.to(device or 'cpu'), vocab, config
+# The book's functions that are the same in every backend, written once (d2lsent.backend).
+(evaluate_accuracy, predict_proba, predict_sentiment, train, fit, save_model,
+ load_model) = backend.book_functions(sys.modules[__name__])

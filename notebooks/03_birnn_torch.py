@@ -39,9 +39,12 @@ import torch
 from matplotlib import pyplot as plt
 
 from d2lsent import torch as d2l
+from d2lsent.config import Config
 from d2lsent.imdb import load_imdb
+from d2lsent.machine import describe_machine
 from d2lsent.plot import Animator, plot_history
-from d2lsent.training import EXAMPLE_REVIEWS, Config, describe_machine, make_splits
+from d2lsent.prediction import EXAMPLE_REVIEWS
+from d2lsent.splits import make_splits
 
 SMOKE = os.environ.get('D2LSENT_SMOKE') == '1'
 if SMOKE:

@@ -42,8 +42,11 @@ import torch
 from mxnet import autograd, gluon, np
 
 from d2lsent import torch as d2l_torch
+from d2lsent.config import Config
+from d2lsent.machine import describe_machine
 from d2lsent.plot import Animator
-from d2lsent.training import EXAMPLE_REVIEWS, Config, describe_machine, make_splits
+from d2lsent.prediction import EXAMPLE_REVIEWS
+from d2lsent.splits import make_splits
 
 SMOKE = os.environ.get('D2LSENT_SMOKE') == '1'
 if SMOKE:

@@ -45,10 +45,12 @@ from matplotlib import pyplot as plt
 import d2lsent
 from d2lsent import evaluation
 from d2lsent import torch as d2l
+from d2lsent.config import Config
 from d2lsent.glove import coverage
 from d2lsent.imdb import load_imdb
+from d2lsent.machine import describe_machine
 from d2lsent.results import load_run, markdown_table
-from d2lsent.training import Config, History, describe_machine
+from d2lsent.training import History
 
 SMOKE = os.environ.get('D2LSENT_SMOKE') == '1'
 ABLATIONS = pathlib.Path(d2lsent.__file__).parents[1] / 'docs' / 'runs' / 'ablations'
@@ -128,7 +130,7 @@ if SMOKE:
 else:
     net, vocab, config = d2l.load_model(best / 'model.npz')
     source = f'{best.name}/model.npz'
-report = evaluation.evaluate_test_set(net, config, d2l.to_tensor, d2l.predict_proba)
+report = evaluation.evaluate_test_set(d2l, net, config)
 print(f"{source}: test accuracy {report['accuracy']:.3f} on {report['reviews']:,} reviews")
 
 # %%

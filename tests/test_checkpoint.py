@@ -3,7 +3,7 @@ import pytest
 
 from d2lsent import checkpoint
 from d2lsent.text import Vocab
-from d2lsent.training import Config
+from d2lsent.config import Config
 
 
 def test_round_trip(tmp_path):

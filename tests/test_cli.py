@@ -7,7 +7,7 @@ import pytest
 from d2lsent import imdb
 from d2lsent.__main__ import main
 from d2lsent.results import load_run, read_run
-from d2lsent.training import EXAMPLE_REVIEWS
+from d2lsent.prediction import EXAMPLE_REVIEWS
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def test_bad_values_exit_non_zero(capsys):
     with pytest.raises(SystemExit) as e:
         main(['prepare', '--num-steps', '0'])
     assert e.value.code == 2
-    assert '--num-steps must be at least 1, got 0' in capsys.readouterr().err
+    assert 'num_steps (--num-steps) must be at least 1, got 0' in capsys.readouterr().err
     with pytest.raises(SystemExit) as e:
         main(['frobnicate'])
     assert e.value.code == 2
@@ -98,8 +98,11 @@ def test_bad_values_exit_non_zero(capsys):
         main(['train', '--backend', 'tensorflow'])
     assert e.value.code == 2
     assert "invalid choice: 'tensorflow'" in capsys.readouterr().err
-    assert main(['train', '--weight-decay', '-1']) == 1  # before any data is read
-    assert 'weight_decay must be at least 0, got -1.0' in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:  # before any data is read
+        main(['train', '--weight-decay', '-1'])
+    assert e.value.code == 2
+    assert 'weight_decay (--weight-decay) must be at least 0, got -1.0' in \
+        capsys.readouterr().err
 
 
 def test_missing_data_is_a_clear_error(tmp_cache, capsys):

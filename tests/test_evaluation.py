@@ -3,8 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from d2lsent import evaluation, training
-from d2lsent.batching import Buckets, Minibatches
+from d2lsent import evaluation
 
 # Six reviews: three positive (label 1), three negative; two mistakes.
 PROBS = np.array([0.9, 0.6, 0.2, 0.1, 0.7, 0.45])
@@ -71,16 +70,3 @@ def test_write_report_writes_json_and_figure(tmp_path):
         ['evaluation.json', 'evaluation.png']  # no temporary files left
     fig = evaluation.plot_evaluation(report)
     assert len(fig.axes) >= 3
-
-
-def test_outputs_return_to_example_order():
-    """Buckets sort reviews by length; predictions must come back in example order."""
-    rng = np.random.default_rng(0)
-    lengths = rng.integers(1, 30, size=100)
-    features = np.arange(100)[:, None].repeat(30, axis=1)  # every token = the example index
-    it = Buckets((features, np.zeros(100)), lengths, 16)
-    outputs = [X[:, 0] * 10 for X, _, _ in it]
-    assert (training.in_example_order(it, outputs) == np.arange(100) * 10).all()
-    shuffled = Minibatches((features, np.zeros(100)), 16, shuffle=True)
-    with pytest.raises(ValueError, match='unshuffled'):
-        training.in_example_order(shuffled, [X[:, 0] for X, _ in shuffled])

@@ -13,7 +13,8 @@ import mxnet as mx  # noqa: E402
 from mxnet import autograd, np  # noqa: E402
 
 from d2lsent import fpu  # noqa: E402
-from d2lsent.training import Config, make_splits
+from d2lsent.config import Config
+from d2lsent.splits import make_splits
 
 
 def gluon2():
@@ -115,7 +116,7 @@ def test_two_kvstore_workers_train_as_one(small_cache, tmp_path, monkeypatch):
     script.write_text(
         'import json\n'
         'from d2lsent import mxnet as d2l\n'
-        'from d2lsent.training import Config\n'
+        'from d2lsent.config import Config\n'
         'rank, workers = d2l.init_distributed()\n'
         f'history = d2l.fit(Config(**{config!r}))[2]\n'
         f"with open(r'{tmp_path}/worker-%d.json' % rank, 'w') as f:\n"
@@ -131,42 +132,12 @@ def test_two_kvstore_workers_train_as_one(small_cache, tmp_path, monkeypatch):
         assert_same_metrics(alone, worker['records'])
 
 
-def test_same_seed_same_metrics(imdb_data):
-    config = Config(limit=256, num_epochs=1, num_steps=40, valid_size=64, batch_size=32)
-    runs = [d2l.fit(config)[2] for _ in range(2)]
-    for key in ('train_loss', 'train_acc', 'valid_acc', 'test_acc'):
-        assert runs[0][key] == runs[1][key]
-
-
-def test_save_and_load(tmp_path, imdb_data, embedding):
-    vocab = imdb_data.vocab
-    config = Config(num_hiddens=8, num_layers=1)
-    net = d2l.build_model(vocab, embedding, config)
-    path = d2l.save_model(net, vocab, config, tmp_path / 'model.npz')
-    loaded, _, _ = d2l.load_model(path, vocab)
-    X = np.array(imdb_data.test_features[:4, :30])
-    assert (net(X).asnumpy() == loaded(X).asnumpy()).all()
-    path = d2l.save_model(net, vocab, Config(num_hiddens=16, num_layers=1),
-                          tmp_path / 'wrong.npz')
-    with pytest.raises(ValueError, match=r'encoder.weight_ih_l0 has shape \(32, 50\)'):
-        d2l.load_model(path)
-
-
-def test_predict_sentiment(imdb_data):
-    net = d2l.BiRNN(len(imdb_data.vocab), 4, 4, 1)
-    d2l.initialize(net, mx.cpu())
-    with pytest.raises(ValueError, match='empty'):
-        d2l.predict_sentiment(net, imdb_data.vocab, '   ')
-    label, prob = d2l.predict_sentiment(net, imdb_data.vocab, 'a fine film')
-    assert label in ('positive', 'negative') and 0.5 <= prob <= 1
-
-
 def test_lstm_params_name_the_layout_of_this_gluon_version():
     net = d2l.BiRNN(10, 3, 2, 2)
     d2l.initialize(net)
     lstm = net.encoder
     params = d2l.lstm_params(lstm)
-    assert list(params) == [n.split('.', 1)[1] for n in d2l.convert.lstm_names(2)]
+    assert list(params) == [n.split('.', 1)[1] for n in d2l.layout.lstm_names(2)]
     assert hasattr(lstm, 'rnn_param') == gluon2()
     assert params['weight_ih_l1_reverse'].shape == (8, 4)
     # The LSTM's default initialisation starts the biases at zero (Gluon 1.x and 2.0).

@@ -1,11 +1,10 @@
 import os
 
-import numpy as np
 import pytest
 import torch
 
 from d2lsent import torch as d2l
-from d2lsent.training import Config
+from d2lsent.config import Config
 
 
 def test_load_data_imdb_gives_torch_batches(imdb_data):
@@ -51,45 +50,6 @@ def test_build_model_copies_glove_and_freezes_on_request(imdb_data, embedding):
     xavier = d2l.build_model(vocab, embedding, Config(embedding_init='xavier'))
     rows = xavier.embedding.weight.detach().numpy()  # Xavier: |w| <= sqrt(6 / (n + 50))
     assert rows.shape == (49_346, 50) and 0 < abs(rows).max() <= (6 / 49_396) ** 0.5
-
-
-def test_same_seed_same_metrics(imdb_data):
-    config = Config(limit=256, num_epochs=1, num_steps=40, valid_size=64, batch_size=32)
-    runs = [d2l.fit(config)[2] for _ in range(2)]
-    for key in ('train_loss', 'train_acc', 'valid_acc', 'test_acc'):
-        assert runs[0][key] == runs[1][key]
-
-
-def test_save_and_load(tmp_path, imdb_data, embedding):
-    vocab = imdb_data.vocab
-    net = d2l.build_model(vocab, embedding, Config(num_hiddens=8, num_layers=1))
-    path = d2l.save_model(net, vocab, Config(num_hiddens=8, num_layers=1),
-                          tmp_path / 'model.npz')
-    loaded, vocab2, config = d2l.load_model(path, vocab)
-    X = torch.tensor(imdb_data.test_features[:4, :30])
-    assert torch.equal(net(X), loaded(X))
-    assert config.num_hiddens == 8 and vocab2.idx_to_token == vocab.idx_to_token
-    other = d2l.Vocab([['a', 'b']])
-    with pytest.raises(ValueError, match='another vocabulary'):
-        d2l.load_model(path, other)
-
-
-def test_load_with_mismatched_shapes(tmp_path, imdb_data, embedding):
-    vocab = imdb_data.vocab
-    net = d2l.build_model(vocab, embedding, Config(num_hiddens=8, num_layers=1))
-    # Saved with the wrong configuration: the LSTM weights do not fit 16 units.
-    path = d2l.save_model(net, vocab, Config(num_hiddens=16, num_layers=1),
-                          tmp_path / 'model.npz')
-    with pytest.raises(ValueError, match=r'encoder.weight_ih_l0 has shape \(32, 50\)'):
-        d2l.load_model(path)
-
-
-def test_predict_sentiment_rejects_empty_text(imdb_data):
-    net = d2l.BiRNN(len(imdb_data.vocab), 4, 4, 1)
-    with pytest.raises(ValueError, match='empty'):
-        d2l.predict_sentiment(net, imdb_data.vocab, '   ')
-    label, prob = d2l.predict_sentiment(net, imdb_data.vocab, 'a fine film')
-    assert label in ('positive', 'negative') and 0.5 <= prob <= 1
 
 
 def test_reverse_padded_reverses_only_the_tokens():

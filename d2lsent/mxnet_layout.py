@@ -1,4 +1,4 @@
-"""Parameter names and LSTM layout shared by the two backends.
+"""Gluon's LSTM parameter layout, and its names in checkpoints (used by ``d2lsent.mxnet``).
 
 Checkpoints name parameters as PyTorch does (``embedding.weight``,
 ``encoder.weight_ih_l0``, ``encoder.bias_hh_l1_reverse``, ``decoder.weight``

@@ -1,0 +1,121 @@
+"""The settings of a training run: one ``Config`` field per setting, with its default,
+its help text and its allowed values, from which the command line is derived.
+
+``python -m d2lsent train --help`` lists the fields below; ``--num-epochs 3`` sets
+``Config.num_epochs``. A value outside its range is refused when the ``Config`` is
+made, with the setting's name, its option and the range.
+"""
+import argparse
+import dataclasses
+
+from . import glove, text
+
+RECIPES = ('fast', 'book')
+EMBEDDING_INITS = ('glove', 'xavier')
+VALID_SPLITS = ('random', 'movie')
+
+
+def setting(default, help, choices=None, low=None, high=None, above=False,
+            below=False, aliases=()):
+    """A ``Config`` field: ``default``, the ``help`` text of its option, and what it
+    allows: one of ``choices``, or a number from ``low`` to ``high`` (strictly
+    ``above`` low, strictly ``below`` high). ``aliases``: more option names."""
+    return dataclasses.field(default=default, metadata=dict(
+        help=help, choices=choices, low=low, high=high, above=above, below=below,
+        aliases=aliases))
+
+
+@dataclasses.dataclass
+class Config:
+    """Settings of one run; the sizes and the optimiser are the book's, the other
+    defaults this project's (see each field's help, or ``train --help``)."""
+    embedding: str = setting(
+        glove.PACKAGED, f'word vectors: {glove.PACKAGED} (offline), glove.6b.50d, '
+        'glove.6b.100d, or the path of a GloVe .txt file')
+    num_hiddens: int = setting(100, 'LSTM units per direction and layer', low=1)
+    num_layers: int = setting(2, 'LSTM layers', low=1)
+    batch_size: int = setting(64, 'minibatch size', low=1)
+    num_steps: int = setting(500, 'tokens per review after truncation (and padding)',
+                             low=1)
+    num_epochs: int = setting(5, 'epochs', low=1, aliases=('--epochs',))
+    lr: float = setting(0.01, 'Adam learning rate', low=0, above=True)
+    weight_decay: float = setting(0.0, 'L2 weight decay added to the gradients in Adam',
+                                  low=0)
+    dropout: float = setting(
+        0.0, 'dropout rate on the embeddings and between the LSTM layers '
+        '(0: the book\'s model)', low=0, high=1, below=True)
+    freeze_embedding: bool = setting(
+        False, "keep the word vectors fixed (the book's choice) instead of fine-tuning")
+    embedding_init: str = setting(
+        'glove', 'start the embedding from the word vectors (glove) or from random '
+        'Xavier values (xavier; the vectors still set its width)', EMBEDDING_INITS)
+    tokenizer: str = setting(
+        'book', "book: split on whitespace, as the book; glove: lower-case, drop <br />, "
+        "split off punctuation and clitics, as GloVe's tokens", text.TOKENIZERS)
+    recipe: str = setting(
+        'fast', 'fast: length buckets, each batch padded to its longest review, a masked '
+        'LSTM; book: every review padded to num_steps, as the book', RECIPES)
+    valid_size: int = setting(2500, 'training reviews held out for validation', low=1)
+    valid_split: str = setting(
+        'random', 'random: reviews drawn at random; movie: whole movies, as the test set '
+        'has movies of its own', VALID_SPLITS)
+    keep_best_epoch: bool = setting(
+        False, 'end with the parameters of the epoch with the best validation accuracy '
+        '(never chosen by the test set) instead of the last epoch\'s')
+    seed: int = setting(0, 'random seed (validation split, initial weights, minibatches)',
+                        low=0)
+    limit: int = setting(0, 'use only this many training and test reviews, half of each '
+                            'class (smoke runs; 0: all 25,000)', low=0)
+
+    def __post_init__(self):
+        for field in dataclasses.fields(self):
+            check(field, getattr(self, field.name))
+
+
+def option(field):
+    """The command-line option of a ``Config`` field: ``num_epochs`` -> ``--num-epochs``."""
+    return '--' + field.name.replace('_', '-')
+
+
+def check(field, value):
+    """Raise a ``ValueError`` naming the setting and its range unless ``value`` is allowed."""
+    m, where = field.metadata, f'{field.name} ({option(field)})'
+    if m['choices'] and value not in m['choices']:
+        raise ValueError(f"{where} must be one of {', '.join(m['choices'])}, got {value!r}.")
+    if not isinstance(value, field.type) and not (field.type is float and
+                                                   isinstance(value, int)):
+        raise ValueError(f'{where} must be of type {field.type.__name__}, got {value!r}.')
+    if field.type in (int, float):
+        low, high = m['low'], m['high']
+        too_low = low is not None and not (value > low if m['above'] else value >= low)
+        too_high = high is not None and not (value < high if m['below'] else value <= high)
+        if too_low or too_high:  # written with `not` so that NaN is refused too
+            allowed = ' and '.join(
+                [f"{'above' if m['above'] else 'at least'} {low}"] * (low is not None)
+                + [f"{'below' if m['below'] else 'at most'} {high}"] * (high is not None))
+            raise ValueError(f'{where} must be {allowed}, got {value!r}.')
+
+
+def add_options(parser, names=None):
+    """Add one option per ``Config`` field (or per field in ``names``) to ``parser``
+    (``argparse``), with the field's default and help; ``from_options`` makes the
+    ``Config``."""
+    for field in dataclasses.fields(Config):
+        if names is not None and field.name not in names:
+            continue
+        m = field.metadata
+        flags, help = [option(field), *m['aliases']], m['help'] + ' (default: %(default)s)'
+        if field.type is bool:
+            parser.add_argument(*flags, dest=field.name, default=field.default,
+                                action=argparse.BooleanOptionalAction, help=help)
+        else:
+            parser.add_argument(*flags, dest=field.name, type=field.type,
+                                default=field.default, choices=m['choices'], help=help,
+                                metavar=None if m['choices'] else field.name.upper())
+
+
+def from_options(args):
+    """The ``Config`` of the options that ``add_options`` added (an ``argparse`` namespace);
+    fields without an option keep their defaults."""
+    return Config(**{f.name: getattr(args, f.name) for f in dataclasses.fields(Config)
+                     if hasattr(args, f.name)})

@@ -1,0 +1,35 @@
+"""Where a run happens: the machine (for stored outputs and run folders) and the
+number of processes a launcher started."""
+import os
+import platform
+import time
+
+
+def launched_processes():
+    """How many processes a launcher such as ``torchrun`` started for this run
+    (``$WORLD_SIZE``; 1 without one)."""
+    try:
+        return int(os.environ.get('WORLD_SIZE') or 1)
+    except ValueError:
+        raise ValueError(f"WORLD_SIZE must be a whole number of processes, got "
+                         f"{os.environ['WORLD_SIZE']!r}: unset it, or launch with torchrun.")
+
+
+def describe_machine():
+    """Where a run happens: CPU model, family and vector width, count, OS, Python, date
+    (for stored outputs; "AMD EPYC" alone names several generations of CPU)."""
+    cpu, info = platform.processor() or platform.machine(), {}
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                key, _, value = line.partition(':')
+                info.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    if 'model name' in info:
+        vectors = ('AVX-512' if 'avx512f' in info.get('flags', '').split()
+                   else 'AVX2' if 'avx2' in info.get('flags', '').split() else 'no AVX2')
+        cpu = (f"{info['model name']} (family {info.get('cpu family', '?')} model "
+               f"{info.get('model', '?')}, {vectors})")
+    return (f'{os.cpu_count()} x {cpu}, {platform.system()}, Python '
+            f'{platform.python_version()}, {time.strftime("%Y-%m-%d")}')
