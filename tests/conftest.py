@@ -19,6 +19,18 @@ from d2lsent import download, imdb
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
+# Tests that read the real IMDb data (a fixture gives it) are marked 'data'; with
+# 'slow' (a fresh Python or a training launch), `make test-fast` leaves them out.
+DATA_FIXTURES = {'imdb_data', 'smoke_run', 'small_cache', 'embedding', 'run_folder', 'pair'}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if DATA_FIXTURES & set(getattr(item, 'fixturenames', ())):
+            item.add_marker(pytest.mark.data)
+        if 'fresh_python' in getattr(item, 'fixturenames', ()):
+            item.add_marker(pytest.mark.slow)
+
 
 def _real_data_available():
     return ((download.cache_dir() / 'aclImdb').is_dir()

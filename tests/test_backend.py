@@ -86,6 +86,7 @@ def test_predict_sentiment_is_the_softmax_of_the_logits(backend, imdb_data, embe
     assert prob == pytest.approx(probs.max(), rel=1e-6)
 
 
+@pytest.mark.slow
 def test_the_neutral_modules_import_no_framework():
     pytest.importorskip('matplotlib')  # .venv-mx2 has only what the MXNet tests need
     backends_ = {'torch', 'mxnet', 'mxnet_layout', 'mxlaunch'}

@@ -154,6 +154,7 @@ def test_train_with_mxnet_and_evaluate_with_torch(tmp_path, imdb_data, capsys):
     assert abs(reported - test_acc) <= 0.0025  # the same reviews, to 3 decimals
 
 
+@pytest.mark.data
 def test_train_with_glove_tokens_and_the_best_validation_epoch(tmp_path, capsys):
     out = tmp_path / 'glove'
     assert main(['train', '--tokenizer', 'glove', '--keep-best-epoch', '--limit', '1000',

@@ -6,6 +6,8 @@ import socket
 import sys
 import time
 
+import pytest
+
 from conftest import assert_same_metrics, launch, use_cache
 from d2lsent.__main__ import main
 
@@ -67,6 +69,7 @@ def test_a_crashed_worker_fails_the_launch(small_cache, tmp_path):
     assert not (tmp_path / 'run' / 'model.npz').exists()
 
 
+@pytest.mark.slow
 def test_leaving_ends_the_threads_of_the_metrics_group(tmp_path):
     """The cause of a rare abort at exit (see torch.leave_distributed): gloo threads
     that still hold all_sum's tensors when Python shuts down. all_sum's group must

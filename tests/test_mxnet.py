@@ -153,6 +153,7 @@ def test_denormals_are_flushed_before_mxnet_starts(fresh_python, setting, flushe
     assert out == [str(flushed), str(fpu.FTZ | fpu.DAZ if flushed else 0)]
 
 
+@pytest.mark.slow
 def test_importing_mxnet_first_warns():
     """Too late to set MXNet's threads up: say so, and do not claim to flush."""
     code = ('import warnings, mxnet\n'

@@ -20,6 +20,7 @@ def test_there_are_notebooks():
         sorted(p.stem for p in (ROOT / 'notebooks').glob('[0-9]*.py'))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('notebook', NOTEBOOKS, ids=lambda p: p.name)
 def test_pair_is_in_sync(notebook):
     rendered = subprocess.run(
