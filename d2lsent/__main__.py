@@ -13,13 +13,14 @@
 import argparse
 import dataclasses
 import json
+import os
 import pathlib
 import sys
 import time
 
 from . import backend as backends
-from . import checkpoint, config, download, glove, imdb, machine, prediction
-from .files import atomic_write
+from . import checkpoint, config, download, glove, imdb, machine, prediction, training
+from .files import atomic_write, make_writable_folder, read_json
 
 
 def prepare(args):
@@ -54,33 +55,72 @@ def _plotting():
     return evaluation, plot
 
 
-def train(args):
-    settings = args.config
-    backend = backends.load(args.backend)
-    rank, num_processes = backend.init_distributed()  # (0, 1) unless torchrun started several
+def _run_folder(args):
+    """``(out, settings, backend name)`` of a training run, checked before any work: a
+    new run folder (or ``--overwrite`` an old one), or the run that ``--resume`` continues
+    with its own settings."""
+    if args.resume:
+        out = pathlib.Path(args.resume)
+        if args.config != config.Config() or args.out or args.overwrite:
+            raise ValueError(f'--resume {out} continues the run with its own settings: give '
+                             f'no other training option.')
+        if (out / 'metrics.json').is_file():
+            raise ValueError(f'--resume {out}: that run has finished (metrics.json is there).')
+        if not (out / training.STATE_FILE).is_file():
+            raise ValueError(f'--resume {out}: there is no {training.STATE_FILE} to resume from '
+                             f'(not a run folder, or killed before its first epoch ended): '
+                             f'start it again with --out {out} --overwrite.')
+        saved = read_json(out / 'config.json')
+        fields = {f.name for f in dataclasses.fields(config.Config)}
+        return out, config.Config(**{k: v for k, v in saved.items() if k in fields}), \
+            saved['backend']
     out = pathlib.Path(args.out or f'runs/{time.strftime("%Y%m%d-%H%M%S")}-{args.backend}')
+    if out.exists() and not out.is_dir():
+        raise ValueError(f'--out {out} is a file: give a folder for the run.')
+    if (out / 'config.json').exists() and not args.overwrite:
+        raise ValueError(f'--out {out} already holds a run: give another folder, add '
+                         f'--overwrite to replace it, or continue it with --resume {out}.')
+    try:
+        make_writable_folder(out)
+    except OSError as e:
+        raise ValueError(f'--out {out} cannot be written ({e.strerror}): give a writable '
+                         f'folder.') from e
+    for name in ('metrics.json', training.STATE_FILE):  # metrics.json first: not finished
+        (out / name).unlink(missing_ok=True)
+    return out, args.config, args.backend
+
+
+def _print_epoch(r):
+    """One epoch's line, printed as soon as the epoch ends."""
+    print(f"epoch {r['epoch']}: loss {r['train_loss']:.3f}, train acc {r['train_acc']:.3f}, "
+          f"valid acc {r['valid_acc']:.3f}, test acc {r['test_acc']:.3f}, "
+          f"{r['examples_per_s']:.1f} examples/s, "
+          f"{r['train_seconds'] + r['eval_seconds']:.0f} s", flush=True)
+
+
+def train(args):
+    out, settings, name = _run_folder(args)
+    backend = backends.load(name)
+    rank, num_processes = backend.init_distributed()  # (0, 1) unless torchrun started several
     if rank == 0:
-        print(f'backend: {args.backend}, run folder: {out}, processes: {num_processes}')
+        print(f'backend: {name}, run folder: {out}, processes: {num_processes}'
+              + (' (resumed)' if args.resume else ''))
         print('configuration:', json.dumps(dataclasses.asdict(settings)))
-    net, vocab, history = backend.fit(settings)
+        if not args.resume:
+            _write_json(out / 'config.json', dict(
+                backend=name, **dataclasses.asdict(settings), machine=machine.describe_machine(),
+                threads=backend.num_threads(), processes=num_processes))
+    net, vocab, history = backend.fit(settings, state_file=out / training.STATE_FILE,
+                                      on_epoch_end=_print_epoch if rank == 0 else None)
     if rank == 0:  # every process has the same parameters and metrics: process 0 writes
-        _write_run(settings, backend, net, vocab, history, out, num_processes)
+        _write_run(settings, backend, net, vocab, history, out)
     backend.leave_distributed()
 
 
-def _write_run(config, backend, net, vocab, history, out, num_processes):
-    """Print the training's results and write them to the run folder ``out``."""
+def _write_run(config, backend, net, vocab, history, out):
+    """Write the trained model and its evaluation to the run folder ``out``;
+    ``metrics.json`` last, so that a folder without it is an unfinished run."""
     evaluation, plot = _plotting()
-    for r in history.records:
-        print(f"epoch {r['epoch']}: loss {r['train_loss']:.3f}, train acc "
-              f"{r['train_acc']:.3f}, valid acc {r['valid_acc']:.3f}, test acc "
-              f"{r['test_acc']:.3f}, {r['examples_per_s']:.1f} examples/s, "
-              f"{r['train_seconds'] + r['eval_seconds']:.0f} s")
-    _write_json(out / 'config.json', dict(backend=backend.NAME, **dataclasses.asdict(config),
-                                          machine=machine.describe_machine(),
-                                          threads=backend.num_threads(),
-                                          processes=num_processes))
-    _write_json(out / 'metrics.json', history.records)
     fig = plot.plot_history(history)
     with atomic_write(out / 'curves.png', 'wb') as f:
         fig.savefig(f, format='png', dpi=100)
@@ -88,23 +128,28 @@ def _write_run(config, backend, net, vocab, history, out, num_processes):
     backend.save_model(net, vocab, config, out / 'model.npz')
     predictions = [dict(zip(('text', 'expected', 'label', 'probability'),
                             (review, expected,
-                             *backend.predict_sentiment(net, vocab, review, config.tokenizer))))
+                             *backend.predict_sentiment(net, vocab, review, config.tokenizer,
+                                                        config.num_steps))))
                    for review, expected in prediction.EXAMPLE_REVIEWS]
     _write_json(out / 'predictions.json', predictions)
     for p in predictions:
         print(f"{p['label']} ({p['probability']:.3f}): {p['text']}")
     evaluation.write_report(evaluation.evaluate_test_set(backend, net, config), out)
+    _write_json(out / 'metrics.json', history.records)
+    (out / training.STATE_FILE).unlink(missing_ok=True)  # a finished run needs no resuming
     summary = history.summary()
     chosen = (f"epoch {summary['selected_epoch']}, the best on validation"
               if config.keep_best_epoch else 'last epoch')
     print(f"test accuracy: {summary['test_acc']:.3f} ({chosen})")
+    print(f'run folder: {out}\nnext: python -m d2lsent predict {out}/model.npz "a review"'
+          f'\n      python -m d2lsent evaluate {out}/model.npz --backend {backend.NAME}')
 
 
 def evaluate(args):
     evaluation, _ = _plotting()
     backend = backends.load(args.backend)
     net, vocab, settings = backend.load_model(args.checkpoint)
-    settings = dataclasses.replace(settings, limit=args.config.limit)
+    settings = dataclasses.replace(settings, limit=args.limit)
     data = imdb.load_imdb(settings.num_steps, tokenizer=settings.tokenizer)
     checkpoint.check_vocab(vocab, data.vocab, args.checkpoint)
     report = evaluation.evaluate_test_set(backend, net, settings)
@@ -126,13 +171,19 @@ def predict(args):
                       if line.strip()]
         except OSError as e:
             raise ValueError(f'Cannot read --file {args.file}: {e.strerror}.') from e
+        except UnicodeDecodeError as e:
+            raise ValueError(f'--file {args.file} is not UTF-8 text (byte {e.start}): save '
+                             f'it as UTF-8.') from e
     if not texts or not all(t.strip() for t in texts):
         raise ValueError('Give a non-empty review as an argument or with --file.')
     backend = backends.load(args.backend)
     net, vocab, settings = backend.load_model(args.checkpoint)
     for review in texts:
-        label, prob = backend.predict_sentiment(net, vocab, review, settings.tokenizer)
-        print(f'{label}\t{prob:.3f}\t{review}')
+        label, prob = backend.predict_sentiment(net, vocab, review, settings.tokenizer,
+                                                settings.num_steps)
+        shown = review if len(review) <= 70 else review[:69] + '…'
+        print(json.dumps(dict(label=label, probability=round(prob, 4), review=shown))
+              if args.json else f'{label}\t{prob:.3f}\t{shown}')
 
 
 def bench(args):
@@ -157,11 +208,14 @@ def results(args):
     print(markdown_table(args.runs))
 
 
-def _at_least_1(value):
-    """An option's whole number, at least 1 (for options that are not ``Config``'s)."""
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f'must be a whole number, at least 1, got {value!r}')
-    return int(value)
+def _at_least(low):
+    """An option's type: a whole number, at least ``low`` (for options not ``Config``'s)."""
+    def whole_number(value):
+        if not value.isdigit() or int(value) < low:
+            raise argparse.ArgumentTypeError(f'must be a whole number, at least {low}, got '
+                                             f'{value!r}')
+        return int(value)
+    return whole_number
 
 
 def _parser():
@@ -183,7 +237,7 @@ def _parser():
                 'Fetch and verify IMDb (cache, then $D2LSENT_MIRROR, then the network), '
                 'build the vocabulary and the padded arrays, load the word vectors and '
                 'report their coverage.')
-    p.add_argument('--min-freq', type=_at_least_1, default=5,
+    p.add_argument('--min-freq', type=_at_least(1), default=5,
                    help='minimum count of a token in the vocabulary (default: %(default)s)')
     t = command('train', train, 'train the BiRNN and write a run folder',
                 'Train the BiRNN (GloVe embedding, 2-layer bidirectional LSTM) and write '
@@ -191,6 +245,9 @@ def _parser():
                 'the test evaluation (evaluation.json, evaluation.png) to the run folder.')
     backend_option(t)
     t.add_argument('--out', help='run folder (default runs/DATE-TIME-BACKEND)')
+    t.add_argument('--overwrite', action='store_true', help='replace the run in --out')
+    t.add_argument('--resume', metavar='RUN',
+                   help='continue the killed run in folder RUN from its last finished epoch')
     config.add_options(t)
     b = command('bench', bench, 'time training steps of each recipe',
                 'Train fresh models on real IMDb minibatches, one recipe after the other '
@@ -199,7 +256,7 @@ def _parser():
     backend_option(b)
     b.add_argument('--recipe', dest='recipes', default='book,fast',
                    help='comma-separated recipes to time (default book,fast)')
-    b.add_argument('--batches', type=_at_least_1, default=20,
+    b.add_argument('--batches', type=_at_least(1), default=20,
                    help='timed minibatches per recipe, after one warm-up (default: %(default)s)')
     b.add_argument('--flush-denormals', choices=['recipe', 'on', 'off'], default='recipe',
                    help='flush denormal floats: as the recipe does (default: fast only), '
@@ -216,7 +273,9 @@ def _parser():
                 'and F1 per class, accuracy by review length, calibration, the most '
                 'confidently wrong reviews).')
     e.add_argument('checkpoint', help='model.npz of a run folder')
-    config.add_options(e, names=('limit',))
+    e.add_argument('--limit', type=_at_least(0), default=0,
+                   help='evaluate on this many test reviews, half of each class (default: '
+                        '0, all)')
     e.add_argument('--out', help='folder for evaluation.json and evaluation.png '
                                  "(default: the checkpoint's folder)")
     backend_option(e)
@@ -229,20 +288,27 @@ def _parser():
     p.add_argument('checkpoint', help='model.npz of a run folder')
     p.add_argument('text', nargs='*', help='reviews (quote each one)')
     p.add_argument('--file', help='a text file with one review per line')
+    p.add_argument('--json', action='store_true', help='one JSON object per review')
     backend_option(p)
     return parser
 
 
 def main(argv=None):
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.command == 'predict' and not any(a.startswith('-') for a in extra):
+        args.text += extra  # reviews given after an option
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:  # the settings of every command that has Config's options, checked before any work
         args.config = config.from_options(args)
     except ValueError as e:
         parser.error(str(e))
     try:
         args.run(args)
-    except (download.DataError, ValueError, FileNotFoundError) as e:
+    except (download.DataError, ValueError, FileNotFoundError) as e:  # what a user can fix
+        if os.environ.get('D2LSENT_DEBUG'):
+            raise
         print(f'error: {e}', file=sys.stderr)
         return 1
     return 0

@@ -54,7 +54,10 @@ class Backend(Protocol):
     def make_train_step(self, net, config, device):
         """A function ``step(X, y[, lengths])`` that trains ``net`` on ``device`` on one
         minibatch (Adam, cross-entropy) and returns (summed loss, correct predictions,
-        examples). MXNet also takes a list of devices and splits each minibatch."""
+        examples). MXNet also takes a list of devices and splits each minibatch.
+        ``step.get_state()`` returns, as bytes, what a resumed run needs besides the
+        parameters (the optimiser's state, the random state where the framework lets
+        it be read); ``step.set_state(bytes)`` puts it back."""
 
     def prepare_training(self, net, config, devices=None):
         """``(step, eval_net, device)``: ``net`` placed for training on ``devices``

@@ -30,6 +30,13 @@ class Minibatches:
         self._rng = np.random.default_rng(seed)
         self.rank, self.num_shards = 0, 1
 
+    def random_state(self):
+        """The state of the generator that orders the passes (a run resumes from it)."""
+        return self._rng.bit_generator.state
+
+    def set_random_state(self, state):
+        self._rng.bit_generator.state = state
+
     def __len__(self):
         num_batches = -(-self.num_examples // self.batch_size)  # ceiling division
         last = self.num_examples % self.batch_size

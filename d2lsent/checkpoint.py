@@ -7,6 +7,7 @@ written to a temporary file and renamed, so a crash never leaves half a file.
 import dataclasses
 import json
 import pathlib
+import zipfile
 
 import numpy as np
 
@@ -28,21 +29,47 @@ def save(path, params, vocab, config, **meta):
 
 
 def load(path):
-    """``(params, vocab, config, header)`` from a checkpoint written by ``save``."""
+    """``(params, vocab, config, header)`` from a checkpoint written by ``save``; a file
+    that is not one, or is damaged, is a ``ValueError`` that names it and the reason."""
     path = pathlib.Path(path)
     if not path.is_file():
         raise FileNotFoundError(f'No checkpoint at {path}: give the model.npz '
                                 f'of a run folder (python -m d2lsent train writes one).')
+
+    def refuse(reason):
+        return ValueError(f'{path} is not a usable d2lsent checkpoint: {reason}.')
     try:
-        with np.load(path) as f:
+        with np.load(path) as f:  # allow_pickle=False: no code runs from the file
             header = json.loads(str(f['__header__']))
             params = {k[len('param:'):]: f[k] for k in f.files if k.startswith('param:')}
-    except (ValueError, KeyError, OSError) as e:
-        raise ValueError(f'{path} is not a d2lsent checkpoint ({e}).') from e
-    if header.get('format') != FORMAT:
-        raise ValueError(f'{path} has format {header.get("format")!r}, expected {FORMAT!r}.')
-    return params, Vocab.from_idx_to_token(header['idx_to_token']), \
-        Config(**header['config']), header
+    except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile) as e:
+        raise refuse(f'it cannot be read as one ({type(e).__name__}: {e}): is it '
+                     f'truncated, or another kind of file') from e
+    found = header.get('format') if isinstance(header, dict) else None
+    if found != FORMAT:
+        raise refuse(f'its format is {found!r}, expected {FORMAT!r}')
+    missing = sorted({'config', 'idx_to_token'} - set(header))
+    if missing:
+        raise refuse(f"its header lacks {', '.join(missing)}")
+    known = {f.name for f in dataclasses.fields(Config)}
+    unknown = sorted(set(header['config']) - known)
+    if unknown:
+        raise refuse(f"its configuration has unknown settings {', '.join(unknown)} "
+                     f'(written by a newer d2lsent?)')
+    tokens = header['idx_to_token']
+    if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+        raise refuse('its vocabulary is not a list of tokens')
+    for name, value in params.items():
+        if value.dtype.kind != 'f':
+            raise refuse(f'parameter {name} has dtype {value.dtype}, expected floats')
+        if not np.isfinite(value).all():
+            raise refuse(f'parameter {name} holds NaN or infinite values (did training '
+                         f'diverge?)')
+    try:
+        config = Config(**header['config'])
+    except ValueError as e:
+        raise refuse(f'its configuration is invalid: {e}') from e
+    return params, Vocab.from_idx_to_token(tokens), config, header
 
 
 def check_vocab(saved, vocab, path):

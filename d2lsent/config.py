@@ -55,7 +55,8 @@ class Config:
     recipe: str = setting(
         'fast', 'fast: length buckets, each batch padded to its longest review, a masked '
         'LSTM; book: every review padded to num_steps, as the book', RECIPES)
-    valid_size: int = setting(2500, 'training reviews held out for validation', low=1)
+    valid_size: int = setting(2500, 'training reviews held out for validation (at most a '
+                              'fifth of those used)', low=1)
     valid_split: str = setting(
         'random', 'random: reviews drawn at random; movie: whole movies, as the test set '
         'has movies of its own', VALID_SPLITS)
@@ -100,9 +101,9 @@ def add_options(parser, names=None):
     """Add one option per ``Config`` field (or per field in ``names``) to ``parser``
     (``argparse``), with the field's default and help; ``from_options`` makes the
     ``Config``."""
-    for field in dataclasses.fields(Config):
-        if names is not None and field.name not in names:
-            continue
+    fields = [f for f in dataclasses.fields(Config) if names is None or f.name in names]
+    parser.set_defaults(config_fields=tuple(f.name for f in fields))
+    for field in fields:
         m = field.metadata
         flags, help = [option(field), *m['aliases']], m['help'] + ' (default: %(default)s)'
         if field.type is bool:
@@ -117,5 +118,4 @@ def add_options(parser, names=None):
 def from_options(args):
     """The ``Config`` of the options that ``add_options`` added (an ``argparse`` namespace);
     fields without an option keep their defaults."""
-    return Config(**{f.name: getattr(args, f.name) for f in dataclasses.fields(Config)
-                     if hasattr(args, f.name)})
+    return Config(**{name: getattr(args, name) for name in getattr(args, 'config_fields', ())})

@@ -1,9 +1,14 @@
 """Fetching the data sets: a registry of resources, a verified cache, an offline mirror.
 
-Every file is checked against a hash before it is used, whether it was just
-downloaded, found in the cache, or found in an offline mirror. Files are written
-to a temporary name and renamed into place, so an interrupted download or a
-failed extraction never sits in the cache under its final name.
+Every archive is checked against a hash that this module pins before it is used,
+whether it was just downloaded, found in the cache, or found in an offline mirror
+(a mirror's ``SHA256SUMS`` vouches only for archives the registry does not know).
+Archives may hold only files and folders inside their target (no links, devices or
+FIFOs, no absolute or ``..`` paths), and are read to their end, so that a truncated
+or corrupt archive is an error. Files are written to a temporary name and renamed
+into place; an extracted folder counts only once it holds its marker, written last;
+a lock lets one process at a time fetch and extract, and removes what a killed one
+left behind.
 
 Environment variables:
 
@@ -12,25 +17,31 @@ Environment variables:
 * ``D2LSENT_MIRROR``: a folder of archives with a ``SHA256SUMS`` manifest
   (``sha256sum`` format), looked at before the network.
 """
+import contextlib
 import dataclasses
+import fcntl
+import gzip
 import hashlib
 import http.client
 import os
 import pathlib
 import shutil
+import stat
 import tarfile
 import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 
 from tqdm import tqdm
 
-from .files import atomic_write
+from .files import atomic_write, make_writable_folder
 
 DATA_URL = 'http://d2l-data.s3-accelerate.amazonaws.com/'  # as in d2l 1.0.3
 CACHE_ENV = 'D2LSENT_CACHE'
 MIRROR_ENV = 'D2LSENT_MIRROR'
+MARKER = '.d2lsent-complete'  # written last into an extracted folder: the archive's SHA-256
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,13 +49,16 @@ class Resource:
     """A remote archive: where it lives, its SHA-1, and the folder it unpacks to.
 
     ``mirror_names`` are the file names under which an offline mirror may hold
-    it (a mirror's copy is checked against the mirror's ``SHA256SUMS``).
+    it: the original (checked against ``sha1``), a re-pack whose SHA-256 is pinned
+    in ``repacks`` (``(name, sha256)`` pairs), or another copy, which the mirror's
+    ``SHA256SUMS`` must list.
     """
     name: str
     url: str
     sha1: str
     folder: str
     mirror_names: tuple = ()
+    repacks: tuple = ()
 
     @property
     def filename(self):
@@ -55,7 +69,10 @@ class Resource:
 RESOURCES = {r.name: r for r in [
     Resource('aclImdb', DATA_URL + 'aclImdb_v1.tar.gz',
              '01ada507287d82875905620988597833ad4e0903', 'aclImdb',
-             mirror_names=('aclImdb_v1.tar.gz', 'aclImdb_v1-labeled.tar.gz')),
+             mirror_names=('aclImdb_v1.tar.gz', 'aclImdb_v1-labeled.tar.gz'),
+             # The 50,000 labeled reviews, re-packed (../shared/data/README.md).
+             repacks=(('aclImdb_v1-labeled.tar.gz',
+                       '69d67dc228177f8465f7355a7ba792f8badb395005c733a140fd565027025ce9'),)),
     Resource('glove.6b.50d', DATA_URL + 'glove.6B.50d.zip',
              '0b8703943ccdb6eb788e6f091b8946e82231bc4d', 'glove.6B.50d',
              mirror_names=('glove.6B.50d.zip',)),
@@ -91,8 +108,8 @@ def _check_hash(path, expected, algorithm, origin):
     if actual != expected:
         raise DataError(
             f'{algorithm.upper()} mismatch for {path} ({origin}): expected '
-            f'{expected}, got {actual}. The file is corrupt or incomplete; '
-            f'delete it and fetch it again.')
+            f'{expected}, got {actual}. The file is corrupt, incomplete or another '
+            f'version; replace it with the right file.')
 
 
 def _resolve(resource):
@@ -111,10 +128,13 @@ def _read_manifest(mirror):
         raise DataError(f'{MIRROR_ENV}={mirror} has no SHA256SUMS manifest; '
                         f'create one with `sha256sum * > SHA256SUMS` there.')
     sums = {}
-    for line in manifest.read_text().splitlines():
+    for number, line in enumerate(manifest.read_text(errors='replace').splitlines(), 1):
         if line.strip():
-            digest, name = line.split(maxsplit=1)
-            sums[name.lstrip('*')] = digest.lower()
+            fields = line.split(maxsplit=1)
+            if len(fields) != 2 or len(fields[0]) != 64:
+                raise DataError(f'{manifest}, line {number}, is not "SHA256  file name": '
+                                f'{line[:80]!r}; recreate it with `sha256sum * > SHA256SUMS`.')
+            sums[fields[1].lstrip('*')] = fields[0].lower()
     return sums
 
 
@@ -126,15 +146,24 @@ def _from_mirror(resource):
     if not mirror.is_dir():
         raise DataError(f'{MIRROR_ENV}={mirror} is not a folder; point it at '
                         f'the folder that holds {resource.filename}.')
-    sums = _read_manifest(mirror)
+    pinned = dict(resource.repacks)
     for name in resource.mirror_names or (resource.filename,):
         path = mirror / name
-        if path.is_file():
+        if not path.is_file():
+            continue
+        if name == resource.filename:
+            _check_hash(path, resource.sha1, 'sha1', 'mirror copy, checked against the '
+                        'SHA-1 that d2lsent pins for the original archive')
+        elif name in pinned:
+            _check_hash(path, pinned[name], 'sha256', 'mirror copy, checked against the '
+                        'SHA-256 that d2lsent pins for this re-pack')
+        else:
+            sums = _read_manifest(mirror)
             if name not in sums:
                 raise DataError(f'{path} is not listed in {mirror}/SHA256SUMS; '
                                 f'add its line (`sha256sum {name}`).')
             _check_hash(path, sums[name], 'sha256', f'mirror {mirror}')
-            return path
+        return path
     return None
 
 
@@ -192,32 +221,45 @@ def download(resource):
 def _leaves(path):
     """Whether a relative archive path is absolute or climbs out with ``..``."""
     path = path.replace('\\', '/')
-    return path.startswith('/') or os.path.normpath(path).split('/')[0] == '..'
+    return path.startswith('/') or '..' in pathlib.PurePosixPath(path).parts
 
 
-def _refuse_unsafe(members, archive):
-    """Refuse members with absolute paths or ``..``, and links that leave the folder.
+def _check_members(archive, members):
+    """Refuse an archive unless every member is a file or a folder inside the target.
 
-    ``members`` holds ``(name, symlink target or None, hard link target or None)``.
+    ``members`` holds ``(name, kind)`` pairs. Links of any kind, devices and FIFOs
+    are refused outright (the real archives have none): a chain of links can lead
+    outside the target even when each one seems to point inside (CVE-2025-4517).
     """
-    for name, symlink, hardlink in members:
-        targets = [name]
-        if symlink is not None:  # relative to the link's own folder
-            targets.append(symlink if symlink.startswith('/') else
-                           os.path.join(os.path.dirname(name), symlink))
-        if hardlink is not None:  # relative to the archive's root
-            targets.append(hardlink)
-        for target in targets:
-            if _leaves(target) or '..' in pathlib.PurePosixPath(name).parts:
-                raise DataError(f'Refusing to extract {archive}: member {name!r} '
-                                f'points outside the target folder ({target!r}).')
+    for name, kind in members:
+        if kind not in ('file', 'folder'):
+            raise DataError(f'Refusing to extract {archive}: member {name!r} is a {kind}; '
+                            f'only files and folders are allowed. Use the original archive.')
+        if _leaves(name):
+            raise DataError(f'Refusing to extract {archive}: member {name!r} would land '
+                            f'outside the target folder. Use the original archive.')
+
+
+def _tar_kind(member):
+    kinds = [('file', member.isfile()), ('folder', member.isdir()),
+             ('symbolic link', member.issym()), ('hard link', member.islnk()),
+             ('device', member.ischr() or member.isblk()), ('FIFO', member.isfifo())]
+    return next((kind for kind, match in kinds if match), 'special member')
+
+
+def _zip_kind(info):
+    kind = stat.S_IFMT(info.external_attr >> 16)  # 0: no type recorded, a plain file
+    if kind == stat.S_IFLNK:
+        return 'symbolic link'
+    return 'folder' if info.is_dir() else 'file' if kind in (0, stat.S_IFREG) \
+        else 'special member'
 
 
 def extract(archive, dest):
     """Extract a ``.tar.gz``/``.tar``/``.zip`` archive into the new folder ``dest``.
 
     Everything is unpacked into a temporary folder beside ``dest`` first, which
-    is renamed into place only once extraction succeeded.
+    is renamed into place only once the whole archive was read and checked.
     """
     archive, dest = pathlib.Path(archive), pathlib.Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -225,46 +267,79 @@ def extract(archive, dest):
     try:
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as z:
-                _refuse_unsafe([(n, None, None) for n in z.namelist()], archive)
+                _check_members(archive, [(i.filename, _zip_kind(i)) for i in z.infolist()])
                 for member in tqdm(z.namelist(), desc=f'Extracting {archive.name}',
-                                   unit='file'):
-                    z.extract(member, tmp)
+                                   unit='file', mininterval=2):
+                    z.extract(member, tmp)  # checks each member's CRC
         else:
-            try:
-                tar = tarfile.open(archive)
-            except tarfile.TarError as e:
-                raise DataError(f'{archive} is not a readable tar or zip '
-                                f'archive ({e}); delete it and fetch it again.') from e
-            with tar:
+            with tarfile.open(archive) as tar:
                 members = tar.getmembers()
-                _refuse_unsafe([(m.name, m.linkname if m.issym() else None,
-                                 m.linkname if m.islnk() else None)
-                                for m in members], archive)
+                _check_members(archive, [(m.name, _tar_kind(m)) for m in members])
                 for member in tqdm(members, desc=f'Extracting {archive.name}',
-                                   unit='file'):
+                                   unit='file', mininterval=2):
                     tar.extract(member, tmp, filter='data')
+                while tar.fileobj.read(1 << 20):  # to the end: gzip checks its CRC there
+                    pass
         os.rename(tmp, dest)
+    except (tarfile.TarError, zipfile.BadZipFile, gzip.BadGzipFile, EOFError,
+            zlib.error) as e:
+        raise DataError(f'{archive} is not a complete, readable tar or zip archive ({e}); '
+                        f'delete it and fetch it again.') from e
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return dest
 
 
+def _writable(folder):
+    """``folder``, created if needed, or a ``DataError`` that says how to choose another."""
+    try:
+        make_writable_folder(folder)
+    except OSError as e:
+        raise DataError(f'The cache folder {folder} cannot be written ({e.strerror}): '
+                        f'set {CACHE_ENV} to a writable folder.') from e
+    return folder
+
+
+@contextlib.contextmanager
+def _locked(path):
+    """Hold an exclusive lock on the file ``path`` (another process waits for it)."""
+    with open(path, 'a') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def download_extract(resource):
     """Return the folder of the unpacked ``resource``, fetching it on first use.
 
-    A second call finds the folder in the cache and does nothing.
+    A folder counts only if it holds its ``MARKER``, written last; a second call
+    finds it and does nothing. One process at a time fetches and extracts (a lock
+    in the cache); it first removes what a killed extraction left behind.
     """
     resource = _resolve(resource)
     folder = cache_dir() / resource.folder
-    if folder.is_dir():
+    if (folder / MARKER).is_file():
         return folder
-    unpacked = extract(download(resource), cache_dir() / f'{resource.folder}.unpacked')
-    try:
-        top = unpacked / resource.folder
-        if not top.is_dir():
-            raise DataError(f'{resource.name}: the archive has no top-level '
-                            f'folder {resource.folder!r}.')
-        os.rename(top, folder)
-    finally:
-        shutil.rmtree(unpacked, ignore_errors=True)
+    cache = _writable(cache_dir())
+    with _locked(cache / f'{resource.folder}.lock'):
+        if (folder / MARKER).is_file():  # another process extracted it meanwhile
+            return folder
+        for leftover in cache.glob(f'*.{resource.folder}.*'):  # of killed extractions
+            shutil.rmtree(leftover, ignore_errors=True)
+        if folder.exists():
+            print(f'{folder} has no {MARKER} (an interrupted extraction?): extracting again.')
+            shutil.rmtree(folder)
+        archive = download(resource)
+        unpacked = extract(archive, cache / f'.{resource.folder}.unpacked')
+        try:
+            top = unpacked / resource.folder
+            if not top.is_dir():
+                raise DataError(f'{resource.name}: the archive {archive} has no top-level '
+                                f'folder {resource.folder!r}.')
+            (top / MARKER).write_text(file_hash(archive, 'sha256') + '\n')
+            os.rename(top, folder)
+        finally:
+            shutil.rmtree(unpacked, ignore_errors=True)
     return folder

@@ -2,14 +2,18 @@
 import collections
 import dataclasses
 import functools
+import hashlib
+import json
 import os
 import pathlib
 import re
+import zipfile
 
 import numpy as np
 
 from . import download, text
 from .batching import Minibatches
+from .files import atomic_write
 
 
 def read_imdb(data_dir, is_train):
@@ -117,7 +121,9 @@ def load_imdb(num_steps=500, min_freq=5, data_dir=None, tokenizer='book'):
     book, the vocabulary reserves no ``'<pad>'`` token, so padding uses the
     ``'<unk>'`` index. ``tokenizer='glove'`` lower-cases and splits off
     punctuation instead of the book's whitespace split (``text.tokenize_with``).
-    The result is cached in memory (arrays are read-only).
+    The result is cached in memory (arrays are read-only) and on disk beside the
+    data (``aclImdb-arrays/``, see ``_stored``), so a new process, such as a
+    notebook's kernel, reads it in a moment instead of tokenizing again.
     """
     return _load_imdb(num_steps, min_freq, str(data_dir or download.download_extract('aclImdb')),
                       text.check_tokenizer(tokenizer))
@@ -125,6 +131,67 @@ def load_imdb(num_steps=500, min_freq=5, data_dir=None, tokenizer='book'):
 
 @functools.lru_cache(maxsize=3)
 def _load_imdb(num_steps, min_freq, data_dir, tokenizer):
+    path = _stored(data_dir, num_steps, min_freq, tokenizer)
+    arrays = _read_stored(path) if path is not None and path.is_file() else None
+    if arrays is None:
+        arrays = _make_arrays(num_steps, min_freq, data_dir, tokenizer)
+        if path is not None:
+            _store(arrays, path)
+    for a in vars(arrays).values():
+        if isinstance(a, np.ndarray):
+            a.flags.writeable = False
+    return arrays
+
+
+def _stored(data_dir, num_steps, min_freq, tokenizer):
+    """Where ``load_imdb``'s arrays for these settings are kept on disk, or None for a
+    folder that ``download_extract`` did not verify. The name changes with the
+    archive (its hash, in the folder's marker), the settings and this code."""
+    marker = pathlib.Path(data_dir, download.MARKER)
+    if not marker.is_file():
+        return None
+    key = hashlib.sha256(json.dumps([marker.read_text(), num_steps, min_freq, tokenizer]).encode())
+    for module in (__file__, text.__file__):  # tokenizing or padding differently: new arrays
+        key.update(pathlib.Path(module).read_bytes())
+    name = f'{tokenizer}-{num_steps}-{min_freq}-{key.hexdigest()[:16]}.npz'
+    return pathlib.Path(data_dir).parent / 'aclImdb-arrays' / name
+
+
+def _store(arrays, path):
+    """Write ``arrays`` to ``path`` (reviews as one UTF-8 text, one review a line),
+    replacing those of older code; a cache that cannot be written only means that the
+    next process tokenizes again."""
+    fields = {k: v for k, v in vars(arrays).items() if isinstance(v, np.ndarray)}
+    for split in ('train', 'test'):
+        fields[f'{split}_reviews'] = np.frombuffer(
+            '\n'.join(getattr(arrays, f'{split}_reviews')).encode(), dtype=np.uint8)
+    try:
+        for old in path.parent.glob(path.name.rsplit('-', 1)[0] + '-*.npz'):
+            old.unlink()  # the same settings with older code or data: one file each
+        with atomic_write(path, 'wb', suffix='.npz') as f:
+            np.savez(f, idx_to_token=np.array(json.dumps(arrays.vocab.idx_to_token)),
+                     token_freqs=np.array(json.dumps(arrays.vocab.token_freqs)),
+                     tokenizer=np.array(arrays.tokenizer), **fields)
+    except OSError:
+        pass
+
+
+def _read_stored(path):
+    """The ``ImdbArrays`` that ``_store`` wrote, or None if the file is damaged."""
+    try:
+        with np.load(path) as f:
+            data = {k: f[k] for k in f.files}
+        data['vocab'] = text.Vocab.from_idx_to_token(json.loads(str(data.pop('idx_to_token'))))
+        data['vocab'].token_freqs = [tuple(p) for p in json.loads(str(data.pop('token_freqs')))]
+        data['tokenizer'] = str(data['tokenizer'])
+        for split in ('train', 'test'):
+            data[f'{split}_reviews'] = data[f'{split}_reviews'].tobytes().decode().split('\n')
+        return ImdbArrays(**data)
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile):
+        return None
+
+
+def _make_arrays(num_steps, min_freq, data_dir, tokenizer):
     train_data, test_data = read_imdb(data_dir, True), read_imdb(data_dir, False)
     counts = collections.Counter()  # the training tokens' counts, review by review
     for review in train_data[0]:
@@ -137,9 +204,6 @@ def _load_imdb(num_steps, min_freq, data_dir, tokenizer):
                         test_x, np.array(test_data[1]), test_len, train_num, test_num,
                         np.array(read_movies(data_dir, True)),
                         np.array(read_movies(data_dir, False)))
-    for a in vars(arrays).values():
-        if isinstance(a, np.ndarray):
-            a.flags.writeable = False
     return arrays
 
 

@@ -17,6 +17,7 @@ import contextlib
 import functools
 import os
 import sys
+import tempfile
 import warnings
 
 import numpy as onp
@@ -330,6 +331,21 @@ def make_train_step(net, config, device, kv=None):
         correct = sum(float((y_hat.argmax(axis=1).astype(y_part.dtype) == y_part).sum())
                       for y_hat, y_part in outputs)
         return sum(float(l) for l in losses) * len(y), correct, len(y)
+
+    # What a resumed run needs: Adam's moments and step counts. MXNet cannot read its
+    # random state, so a resumed run with dropout draws other masks than an unbroken one.
+    def get_state():
+        with tempfile.TemporaryDirectory() as folder:
+            trainer.save_states(f'{folder}/trainer')
+            with open(f'{folder}/trainer', 'rb') as f:
+                return f.read()
+
+    def set_state(state):
+        with tempfile.TemporaryDirectory() as folder:
+            with open(f'{folder}/trainer', 'wb') as f:
+                f.write(state)
+            trainer.load_states(f'{folder}/trainer')
+    step.get_state, step.set_state = get_state, set_state
     return step
 
 

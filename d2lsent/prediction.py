@@ -6,7 +6,7 @@ these functions under the same names without that argument (``d2l.predict_sentim
 """
 import numpy as np
 
-from .text import tokenize_with
+from .text import first_tokens
 
 # The final check of a trained model: these must be classified as labelled.
 EXAMPLE_REVIEWS = [
@@ -43,10 +43,12 @@ def predict_proba(backend, net, data_iter, device=None):
     return in_example_order(data_iter, probs)
 
 
-def predict_sentiment(backend, net, vocab, text, tokenizer='book'):
-    """``('positive' | 'negative', probability of that label)`` for one review
-    (split into tokens as the vocabulary was: ``config.tokenizer``)."""
-    X = backend.to_tensor(np.array([review_ids(vocab, text, tokenizer)], dtype=np.int32))
+def predict_sentiment(backend, net, vocab, text, tokenizer='book', num_steps=500):
+    """``('positive' | 'negative', probability of that label)`` for one review, split
+    into tokens as the vocabulary was (``config.tokenizer``) and cut, as in training,
+    to its first ``num_steps`` tokens (``config.num_steps``)."""
+    X = backend.to_tensor(np.array([review_ids(vocab, text, tokenizer, num_steps)],
+                                   dtype=np.int32))
     return sentiment(softmax(backend.predict_logits(net, X))[0])
 
 
@@ -65,9 +67,10 @@ def in_example_order(data_iter, batch_outputs):
     return result
 
 
-def review_ids(vocab, review, tokenizer='book'):
-    """Token ids of one review for prediction; an empty review is an error."""
-    tokens = tokenize_with(tokenizer, [review])[0]
+def review_ids(vocab, review, tokenizer='book', num_steps=500):
+    """Token ids of the first ``num_steps`` tokens of one review, for prediction; an
+    empty review is an error."""
+    tokens = first_tokens(tokenizer, review, num_steps)
     if not tokens:
         raise ValueError('The review is empty: give at least one word.')
     return vocab[tokens]

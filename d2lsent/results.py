@@ -6,9 +6,9 @@ points to a run folder and the command that made it. The accuracies are those of
 the epoch the run ended with: the last, or with ``keep_best_epoch`` the best on
 validation.
 """
-import json
 import pathlib
 
+from .files import read_json
 from .training import History
 
 COLUMNS = ('run', 'backend', 'recipe', 'tokenizer', 'embedding', 'lr, regularisation',
@@ -17,16 +17,19 @@ COLUMNS = ('run', 'backend', 'recipe', 'tokenizer', 'embedding', 'lr, regularisa
 
 
 def load_run(folder):
-    """``(config, history)`` of a run folder; the history's selected epoch is the one
-    the run ended with (the last, or with ``keep_best_epoch`` the best on validation),
+    """``(config, history)`` of a finished run folder; the history's selected epoch is the
+    one the run ended with (the last, or with ``keep_best_epoch`` the best on validation),
     so ``history.summary()`` holds that epoch's exact metrics."""
     folder = pathlib.Path(folder)
-    try:
-        config = json.loads((folder / 'config.json').read_text())
-        history = History(json.loads((folder / 'metrics.json').read_text()))
-    except FileNotFoundError as e:
-        raise ValueError(f'{folder} is not a finished run folder: {e.filename} is missing '
-                         f'(python -m d2lsent train writes it at the end).') from e
+    if not (folder / 'metrics.json').is_file():
+        raise ValueError(f'{folder} is not a finished run folder: it has no metrics.json, '
+                         f'which python -m d2lsent train writes last (resume a killed run '
+                         f'with --resume {folder}).')
+    config, records = read_json(folder / 'config.json'), read_json(folder / 'metrics.json')
+    if not isinstance(records, list) or not records or not isinstance(config, dict):
+        raise ValueError(f'{folder}: config.json or metrics.json does not hold a run '
+                         f'(metrics.json needs one record per epoch).')
+    history = History(records)
     if config.get('keep_best_epoch'):
         history.selected_epoch = history.best_epoch()
     return config, history

@@ -40,6 +40,16 @@ def check_tokenizer(tokenizer):
     return tokenizer
 
 
+def first_tokens(tokenizer, line, num_tokens):
+    """The first ``num_tokens`` tokens of one ``line`` with ``tokenizer``, without
+    tokenizing the rest: a huge text costs no more than a long one."""
+    if tokenizer == 'book':
+        return line.split(maxsplit=num_tokens)[:num_tokens]
+    check_tokenizer(tokenizer)
+    tokens = _GLOVE_TOKEN.finditer(_MARKUP.sub(' ', line.lower()))
+    return [m.group() for m in itertools.islice(tokens, num_tokens)]
+
+
 def tokenize_with(tokenizer, lines):
     """Tokens of each line with ``tokenizer``: ``'book'`` (``tokenize``, the book's
     whitespace split) or ``'glove'`` (``glove_tokenize``)."""

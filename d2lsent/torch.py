@@ -8,6 +8,7 @@ as with ``from d2l import torch as d2l``.
 """
 import contextlib
 import datetime
+import io
 import os
 import sys
 
@@ -289,6 +290,18 @@ def make_train_step(net, config, device):
         l.backward()
         optimizer.step()
         return l.detach() * len(y), (y_hat.argmax(dim=1) == y).sum(), len(y)
+
+    def get_state():  # what a resumed run needs: Adam's moments, the random state
+        buffer = io.BytesIO()
+        torch.save({'optimizer': optimizer.state_dict(), 'random': torch.get_rng_state()},
+                   buffer)
+        return buffer.getvalue()
+
+    def set_state(state):
+        saved = torch.load(io.BytesIO(state), weights_only=True)  # tensors, no code
+        optimizer.load_state_dict(saved['optimizer'])
+        torch.set_rng_state(saved['random'])
+    step.get_state, step.set_state = get_state, set_state
     return step
 
 

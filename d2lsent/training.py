@@ -1,18 +1,23 @@
-"""Training, the same for every backend: the epoch loop, its metrics, ``train`` and ``fit``.
+"""Training, the same for every backend: the epoch loop, its metrics, ``train`` and ``fit``,
+and the state a killed run resumes from.
 
 ``backend`` is ``d2lsent.torch`` or ``d2lsent.mxnet`` (``d2lsent.backend``); each offers
 ``train`` and ``fit`` under the same names without that argument (``d2l.train``).
 """
 import dataclasses
 import json
+import pathlib
 import time
 
 import numpy as np
 from tqdm import tqdm
 
 from . import prediction
+from .files import atomic_write
 from .glove import TokenEmbedding
 from .splits import make_splits
+
+STATE_FILE = 'resume.npz'  # in a run folder while the run is not finished
 
 
 class Accumulator:
@@ -77,7 +82,8 @@ class Timer:
 
 
 def train_epochs(train_step, evaluate, train_iter, valid_iter, test_iter, config,
-                 animator=None, get_params=None, set_params=None, all_sum=None):
+                 animator=None, get_params=None, set_params=None, all_sum=None,
+                 history=None, best=None, on_epoch_end=None):
     """The epoch loop shared by both backends; returns a ``History``.
 
     ``train_step(*batch)`` trains on one minibatch and returns its summed loss,
@@ -94,12 +100,16 @@ def train_epochs(train_step, evaluate, train_iter, valid_iter, test_iter, config
     ``train_iter`` and ``all_sum(values)`` returns the sums of ``values`` over all
     processes, so the metrics are those of all examples; ``evaluate`` must
     count over all processes too. Only process 0 shows a progress bar.
+
+    A resumed run passes its ``history`` so far and its ``best`` parameters, and
+    continues with the next epoch; ``on_epoch_end(history, best)`` runs after each
+    epoch (to report it, or to save what a resumed run needs).
     """
     if config.keep_best_epoch and (get_params is None or set_params is None):
         raise ValueError('keep_best_epoch needs get_params and set_params.')
-    history, best = History(), None
+    history = history or History()
     quiet = getattr(train_iter, 'rank', 0) > 0  # any iterable; a shard knows its process
-    for epoch in range(config.num_epochs):
+    for epoch in range(len(history.records), config.num_epochs):
         metric, timer = Accumulator(3), Timer()  # loss sum, correct, examples
         bar = tqdm(train_iter, desc=f'epoch {epoch + 1}/{config.num_epochs}',
                    unit='batch', leave=False, mininterval=5, disable=quiet)
@@ -120,13 +130,15 @@ def train_epochs(train_step, evaluate, train_iter, valid_iter, test_iter, config
             history.selected_epoch = epoch + 1
         if animator is not None:
             animator.add(history)
+        if on_epoch_end is not None:
+            on_epoch_end(history, best)
     if best is not None:
         set_params(best)
     return history
 
 
 def train(backend, net, train_iter, valid_iter, test_iter, config, devices=None,
-          animator=None):
+          animator=None, state_file=None, on_epoch_end=None):
     """Adam + cross-entropy for ``config.num_epochs``; returns a ``History``.
 
     Per epoch: training loss and accuracy, validation and test accuracy,
@@ -135,24 +147,67 @@ def train(backend, net, train_iter, valid_iter, test_iter, config, devices=None,
     parallel) when there are any. In a launch of several processes
     (``backend.init_distributed``), each trains on its shard of every minibatch
     (the iterators' ``shard``) and the gradients and metrics are summed over all.
+
+    With a ``state_file``, the state after each epoch is saved there (``save_state``)
+    and, if the file exists, training continues from it. ``on_epoch_end(record)``
+    gets each epoch's metrics as soon as the epoch ends.
     """
-    distributed = backend.init_distributed()[1] > 1
+    rank, processes = backend.init_distributed()
     step, eval_net, device = backend.prepare_training(net, config, devices)
+    history, best = History(), None
+    if state_file is not None and pathlib.Path(state_file).is_file():
+        history, best = load_state(state_file, backend, net, step, train_iter)
 
     def evaluate(data_iter):
         return prediction.evaluate_accuracy(backend, eval_net, data_iter, device,
-                                            distributed)
+                                            processes > 1)
+
+    def epoch_end(history, best):
+        if on_epoch_end is not None:
+            on_epoch_end(history.records[-1])
+        if state_file is not None and rank == 0:
+            save_state(state_file, backend, net, step, train_iter, history, best)
     with backend.flush_denormals(config.recipe == 'fast'):
         return train_epochs(step, evaluate, train_iter, valid_iter, test_iter, config,
                             animator, lambda: backend.get_params(net),
                             lambda params: backend.set_params(net, params),
-                            backend.all_sum if distributed else None)
+                            backend.all_sum if processes > 1 else None, history, best,
+                            epoch_end)
 
 
-def fit(backend, config):
+def fit(backend, config, state_file=None, on_epoch_end=None):
     """Data, GloVe, model and training for ``config``: ``(net, vocab, history)``; in a
-    launch of several processes, this process's part of data-parallel training."""
+    launch of several processes, this process's part of data-parallel training.
+    ``state_file`` and ``on_epoch_end`` as in ``train``."""
     shard = backend.init_distributed()
     train_iter, valid_iter, test_iter, vocab = make_splits(config, backend.to_tensor, shard)
     net = backend.build_model(vocab, TokenEmbedding(config.embedding), config)
-    return net, vocab, train(backend, net, train_iter, valid_iter, test_iter, config)
+    return net, vocab, train(backend, net, train_iter, valid_iter, test_iter, config,
+                             state_file=state_file, on_epoch_end=on_epoch_end)
+
+
+def save_state(path, backend, net, step, train_iter, history, best):
+    """Write what a killed run needs to continue after this epoch: the parameters (and
+    the best so far), the optimiser's and the framework's random state
+    (``step.get_state()``), the state of the minibatch order, and the history."""
+    arrays = {f'param:{k}': v for k, v in backend.get_params(net).items()}
+    arrays.update({f'best:{k}': v for k, v in (best or {}).items()})
+    arrays['step'] = np.frombuffer(step.get_state(), dtype=np.uint8)
+    arrays['meta'] = np.array(json.dumps(dict(
+        records=history.records, selected_epoch=history.selected_epoch,
+        order=train_iter.random_state())))
+    with atomic_write(path, 'wb', suffix='.npz') as f:
+        np.savez(f, **arrays)
+
+
+def load_state(path, backend, net, step, train_iter):
+    """Restore what ``save_state`` wrote; returns the run's ``(history, best)``."""
+    with np.load(path) as f:
+        meta = json.loads(str(f['meta']))
+        params = {k.split(':', 1)[1]: f[k] for k in f.files if k.startswith('param:')}
+        best = {k.split(':', 1)[1]: f[k] for k in f.files if k.startswith('best:')}
+        step_state = f['step'].tobytes()
+    backend.set_params(net, params)
+    step.set_state(step_state)
+    train_iter.set_random_state(meta['order'])
+    return History(meta['records'], meta['selected_epoch']), best or None

@@ -40,8 +40,10 @@ from d2lsent import download, imdb, text
 # The archive is listed in a small registry with its address and SHA-1 hash, taken from
 # the book's own `d2l` package. `download_extract` looks in the cache folder first, then in
 # an offline mirror (the folder named by `D2LSENT_MIRROR`), and only then downloads. Every
-# copy is checked against its hash before it is used, and nothing half-written ever lands
-# in the cache: files are written under a temporary name and renamed when complete.
+# copy is checked against a hash that the registry pins before it is used, and nothing
+# half-written ever lands in the cache: files are written under a temporary name and
+# renamed when complete, and the extracted folder counts only once it holds the marker
+# `.d2lsent-complete`, written last (`docs/data.md` lists what else is refused).
 
 # %%
 download.RESOURCES['aclImdb']
@@ -50,7 +52,7 @@ download.RESOURCES['aclImdb']
 # The first call extracts about 50,000 files (a progress bar shows it); later calls find
 # the folder in the cache and return at once.
 data_dir = download.download_extract('aclImdb')
-data_dir
+data_dir.relative_to(download.cache_dir())
 
 # %%
 sorted(p.name for p in data_dir.iterdir()), sorted(p.name for p in (data_dir / 'train').iterdir())

@@ -69,6 +69,7 @@ def small_cache(tmp_path_factory, imdb_data):
             for name in sorted(os.listdir(source / split / label))[:300]:
                 shutil.copy(source / split / label / name, cache / 'aclImdb' / split / label)
             shutil.copy(source / split / f'urls_{label}.txt', cache / 'aclImdb' / split)
+    (cache / 'aclImdb' / download.MARKER).write_text('300 reviews of each class and split\n')
     return cache
 
 

@@ -41,7 +41,7 @@ def test_an_unknown_backend_is_refused():
 def test_book_functions_read_as_in_the_book(backend):
     """``d2l.predict_sentiment(net, vocab, text)``: the backend argument is bound."""
     parameters = list(inspect.signature(backend.predict_sentiment).parameters)
-    assert parameters == ['net', 'vocab', 'text', 'tokenizer']
+    assert parameters == ['net', 'vocab', 'text', 'tokenizer', 'num_steps']
     assert backend.predict_sentiment.__name__ == 'predict_sentiment'
     assert backend.predict_sentiment.__doc__ == prediction.predict_sentiment.__doc__
 

@@ -1,6 +1,9 @@
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -208,3 +211,105 @@ def test_results_table_names_a_random_embedding(run_folder, tmp_path):
     (run / 'metrics.json').write_text((run_folder / 'metrics.json').read_text())
     assert read_run(run)['embedding'] == 'random (Xavier) frozen'
     assert read_run(run_folder)['embedding'] == 'glove.6b.50d-packaged fine-tuned'
+
+
+SMALL = ['--limit', '200', '--num-steps', '100', '--epochs', '3', '--valid-size', '40',
+         '--batch-size', '32']
+
+
+def _train_killed_after_epoch_one(args):
+    """``python -m d2lsent train ARGS`` in a process killed (SIGKILL) right after it
+    saved its state at the end of the first epoch."""
+    code = ('import os, signal\n'
+            'from d2lsent import training\n'
+            'save = training.save_state\n'
+            'def save_then_die(*args):\n'
+            '    save(*args)\n'
+            '    os.kill(os.getpid(), signal.SIGKILL)\n'
+            'training.save_state = save_then_die\n'
+            'from d2lsent.__main__ import main\n'
+            f'main({["train", *args]!r})\n')
+    return subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize('backend, dropout', [('torch', '0.3'), ('mxnet', '0')])
+def test_a_killed_run_resumes_to_the_same_metrics(tmp_path, imdb_data, capsys, backend,
+                                                  dropout):
+    args = [*SMALL, '--backend', backend, '--dropout', dropout, '--keep-best-epoch']
+    assert main(['train', *args, '--out', str(tmp_path / 'whole')]) == 0
+    killed = _train_killed_after_epoch_one([*args, '--out', str(tmp_path / 'killed')])
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert 'epoch 1:' in killed.stdout and 'epoch 2:' not in killed.stdout
+    assert main(['results', str(tmp_path / 'killed')]) == 1
+    assert 'not a finished run folder' in capsys.readouterr().err
+    assert main(['train', '--resume', str(tmp_path / 'killed')]) == 0
+    out = capsys.readouterr().out
+    assert '(resumed)' in out and 'epoch 1:' not in out and 'epoch 3:' in out
+    timing = ('examples_per_s', 'train_seconds', 'eval_seconds')
+    whole, resumed = ([{k: v for k, v in r.items() if k not in timing}
+                       for r in json.loads((tmp_path / name / 'metrics.json').read_text())]
+                      for name in ('whole', 'killed'))
+    assert resumed == whole  # the same numbers, to the last bit
+    assert not (tmp_path / 'killed' / 'resume.npz').exists()
+    assert main(['train', '--resume', str(tmp_path / 'killed')]) == 1
+    assert 'that run has finished' in capsys.readouterr().err
+
+
+def test_the_run_folder_is_checked_before_any_work(tmp_path, run_folder, capsys,
+                                                   monkeypatch):
+    monkeypatch.setattr('d2lsent.backend.load', lambda name: pytest.fail('trained'))
+    (tmp_path / 'a-file').write_text('')
+    cases = [(['--out', str(tmp_path / 'a-file')], 'is a file: give a folder'),
+             (['--out', str(run_folder)], 'already holds a run: give another folder, add '
+                                          '--overwrite'),
+             (['--resume', str(tmp_path)], 'there is no resume.npz to resume from'),
+             (['--resume', str(run_folder)], 'that run has finished'),
+             (['--resume', str(run_folder), '--lr', '0.1'], 'give no other training option')]
+    if os.geteuid() != 0:  # root writes anywhere
+        (tmp_path / 'ro').mkdir(mode=0o555)
+        cases.append((['--out', str(tmp_path / 'ro' / 'run')], 'cannot be written'))
+    for args, message in cases:
+        assert main(['train', *args]) == 1, args
+        assert message in capsys.readouterr().err, args
+
+
+@pytest.mark.parametrize('content', ['', '{"lr": ', '[]'])
+def test_results_refuse_damaged_run_files(run_folder, tmp_path, capsys, content):
+    run = tmp_path / 'run'
+    run.mkdir()
+    (run / 'config.json').write_text((run_folder / 'config.json').read_text())
+    (run / 'metrics.json').write_text(content)
+    assert main(['results', str(run)]) == 1
+    err = capsys.readouterr().err
+    assert 'metrics.json' in err and 'Traceback' not in err
+
+
+def test_predict_cuts_huge_reviews_and_prints_json(run_folder, tmp_path, capsys):
+    huge = 'a fine film , ' * 200_000  # 2.8 MB
+    start = time.perf_counter()
+    assert main(['predict', '--json', str(run_folder / 'model.npz'), huge,
+                 '--backend', 'torch', 'a dull film']) == 0  # reviews after options too
+    assert time.perf_counter() - start < 20
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) == 2 and lines[0]['label'] in ('positive', 'negative')
+    assert len(lines[0]['review']) == 70 and lines[0]['review'].endswith('…')
+    assert lines[1]['review'] == 'a dull film'
+    latin = tmp_path / 'latin1.txt'
+    latin.write_bytes('un film très bien\n'.encode('latin-1'))
+    assert main(['predict', str(run_folder / 'model.npz'), '--file', str(latin)]) == 1
+    assert f'--file {latin} is not UTF-8 text' in capsys.readouterr().err
+
+
+def test_a_damaged_checkpoint_is_refused_with_its_name(run_folder, tmp_path, capsys):
+    data = (run_folder / 'model.npz').read_bytes()
+    (tmp_path / 'cut.npz').write_bytes(data[:len(data) // 2])
+    assert main(['predict', str(tmp_path / 'cut.npz'), 'good']) == 1
+    err = capsys.readouterr().err
+    assert f'{tmp_path / "cut.npz"} is not a usable d2lsent checkpoint' in err
+    assert 'Traceback' not in err
+
+
+def test_debug_shows_the_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv('D2LSENT_DEBUG', '1')
+    with pytest.raises(FileNotFoundError, match='No checkpoint at'):
+        main(['predict', str(tmp_path / 'none.npz'), 'good'])

@@ -1,6 +1,11 @@
 import hashlib
+import io
 import os
 import pathlib
+import stat
+import subprocess
+import sys
+import tarfile
 import zipfile
 
 import pytest
@@ -67,7 +72,7 @@ def test_mirror_copy_is_verified_and_extracted_once(tmp_cache, tmp_path, monkeyp
     folder = download.download_extract(resource)
     assert folder == tmp_cache / 'aclImdb'
     assert (folder / 'train/pos/0_9.txt').read_text() == 'Great film.'
-    assert leftovers(tmp_cache) == ['aclImdb']  # no temporary folders left
+    assert leftovers(tmp_cache) == ['aclImdb', 'aclImdb.lock']  # no temporary folders
     # A second call is a no-op: it neither fetches nor extracts.
     monkeypatch.setattr(download, 'extract', lambda *a: pytest.fail('extracted twice'))
     monkeypatch.setattr(download, 'download', lambda *a: pytest.fail('fetched twice'))
@@ -76,20 +81,20 @@ def test_mirror_copy_is_verified_and_extracted_once(tmp_cache, tmp_path, monkeyp
 
 def test_corrupted_mirror_copy_names_file_and_hashes(tmp_cache, tmp_path, monkeypatch):
     archive = make_tar(tmp_path / 'a.tar.gz', REVIEW_FILES)
-    mirror = write_mirror(tmp_path / 'mirror', 'aclImdb_v1.tar.gz', archive,
+    mirror = write_mirror(tmp_path / 'mirror', 'aclImdb_v1-labeled.tar.gz', archive,
                           digest='0' * 64)
     monkeypatch.setenv('D2LSENT_MIRROR', str(mirror))
     actual = hashlib.sha256(archive.read_bytes()).hexdigest()
     with pytest.raises(DataError) as e:
         download.download_extract(small_resource(archive))
-    assert 'aclImdb_v1.tar.gz' in str(e.value)
+    assert 'aclImdb_v1-labeled.tar.gz' in str(e.value)
     assert '0' * 64 in str(e.value) and actual in str(e.value)
-    assert leftovers(tmp_cache) == []
+    assert leftovers(tmp_cache) == ['aclImdb.lock']
 
 
 def test_mirror_without_manifest_or_listing(tmp_cache, tmp_path, monkeypatch):
     archive = make_tar(tmp_path / 'a.tar.gz', REVIEW_FILES)
-    mirror = write_mirror(tmp_path / 'mirror', 'aclImdb_v1.tar.gz', archive)
+    mirror = write_mirror(tmp_path / 'mirror', 'aclImdb_v1-labeled.tar.gz', archive)
     monkeypatch.setenv('D2LSENT_MIRROR', str(mirror))
     (mirror / 'SHA256SUMS').write_text('')
     with pytest.raises(DataError, match='not listed in .*SHA256SUMS'):
@@ -163,9 +168,9 @@ def test_unreadable_archive_leaves_nothing(tmp_cache, tmp_path, monkeypatch):
     junk.write_bytes(b'this is not an archive')
     mirror = write_mirror(tmp_path / 'mirror', 'aclImdb_v1.tar.gz', junk)
     monkeypatch.setenv('D2LSENT_MIRROR', str(mirror))
-    with pytest.raises(DataError, match='not a readable tar or zip'):
+    with pytest.raises(DataError, match='not a complete, readable tar or zip archive'):
         download.download_extract(small_resource(junk))
-    assert leftovers(tmp_cache) == []
+    assert leftovers(tmp_cache) == ['aclImdb.lock']
 
 
 @pytest.mark.parametrize('files, links', [
@@ -183,10 +188,10 @@ def test_tar_path_traversal_is_refused(tmp_path, files, links):
     assert not pathlib.Path('/tmp/d2lsent-evil.txt').exists()
 
 
-def test_links_inside_the_folder_are_kept(tmp_path):
+def test_even_links_inside_the_folder_are_refused(tmp_path):
     archive = make_tar(tmp_path / 'ok.tar.gz', {'d/a.txt': 'a'}, [('d/b.txt', 'a.txt')])
-    dest = download.extract(archive, tmp_path / 'out')
-    assert (dest / 'd/b.txt').read_text() == 'a'
+    with pytest.raises(DataError, match="member 'd/b.txt' is a symbolic link"):
+        download.extract(archive, tmp_path / 'out')
 
 
 def test_zip_path_traversal_is_refused(tmp_path):
@@ -212,7 +217,155 @@ def test_archive_without_expected_folder(tmp_cache, tmp_path, monkeypatch):
     monkeypatch.setenv('D2LSENT_MIRROR', str(mirror))
     with pytest.raises(DataError, match="no top-level folder 'aclImdb'"):
         download.download_extract(small_resource(archive))
+    assert leftovers(tmp_cache) == ['aclImdb.lock']
+
+def _tar_with(path, members):
+    """A .tar.gz at ``path`` whose members are ``(TarInfo, bytes or None)`` pairs."""
+    with tarfile.open(path, 'w:gz') as tar:
+        for info, data in members:
+            tar.addfile(info, io.BytesIO(data) if data is not None else None)
+    return path
+
+
+def test_a_long_symlink_chain_cannot_write_outside(tmp_path):
+    """CVE-2025-4517's pattern: nested links with long names, each inside on paper, then
+    one that climbs out through them; Python 3.11.7's 'data' filter lets it through."""
+    root = tmp_path / 'root'
+    dest = root / 'out' / 'aclImdb'
+    steps, component, members, path = 'abcdefghijklmnop', 'd' * 247, [], ''
+    for step in steps:
+        folder = tarfile.TarInfo(os.path.join(path, component))
+        folder.type = tarfile.DIRTYPE
+        link = tarfile.TarInfo(os.path.join(path, step))
+        link.type, link.linkname = tarfile.SYMTYPE, component
+        members += [(folder, None), (link, None)]
+        path = os.path.join(path, component)
+    deep = tarfile.TarInfo(os.path.join('/'.join(steps), 'l' * 254))
+    deep.type, deep.linkname = tarfile.SYMTYPE, '../' * len(steps)
+    escape = tarfile.TarInfo('escape')
+    escape.type, escape.linkname = tarfile.SYMTYPE, deep.name + '/../../..'
+    payload = tarfile.TarInfo('escape/outside.txt')
+    payload.size = 4
+    archive = _tar_with(tmp_path / 'evil.tar.gz', members + [(deep, None), (escape, None),
+                                                            (payload, b'evil')])
+    with pytest.raises(DataError, match=r"Refusing to extract .*evil.tar.gz: member "
+                                        r"'a' is a symbolic link"):
+        download.extract(archive, dest)
+    assert not list(tmp_path.rglob('outside.txt')) and leftovers(root / 'out') == []
+
+
+@pytest.mark.parametrize('kind, name', [(tarfile.FIFOTYPE, 'FIFO'),
+                                        (tarfile.CHRTYPE, 'device'),
+                                        (tarfile.LNKTYPE, 'hard link')])
+def test_special_members_are_refused(tmp_path, kind, name):
+    info = tarfile.TarInfo('aclImdb/odd')
+    info.type, info.linkname = kind, 'aclImdb/ok.txt'
+    ok = tarfile.TarInfo('aclImdb/ok.txt')
+    ok.size = 1
+    archive = _tar_with(tmp_path / 'odd.tar.gz', [(ok, b'a'), (info, None)])
+    with pytest.raises(DataError, match=f"member 'aclImdb/odd' is a {name}"):
+        download.extract(archive, tmp_path / 'out' / 'aclImdb')
+    assert leftovers(tmp_path / 'out') == []
+
+
+def test_zip_symlinks_are_refused(tmp_path):
+    archive = tmp_path / 'link.zip'
+    with zipfile.ZipFile(archive, 'w') as z:
+        info = zipfile.ZipInfo('glove/link')
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        z.writestr(info, '../../etc/passwd')
+    with pytest.raises(DataError, match="member 'glove/link' is a symbolic link"):
+        download.extract(archive, tmp_path / 'out' / 'glove')
+
+
+def test_the_registry_pins_the_mirror_copies(tmp_cache, tmp_path, monkeypatch):
+    """A changed re-pack with a regenerated manifest is refused: the hash is pinned."""
+    archive = make_tar(tmp_path / 'a.tar.gz', REVIEW_FILES)
+    mirror = write_mirror(tmp_path / 'mirror', 'aclImdb_v1-labeled.tar.gz', archive)
+    monkeypatch.setenv('D2LSENT_MIRROR', str(mirror))
+    with pytest.raises(DataError, match=r'SHA256 mismatch .*aclImdb_v1-labeled.tar.gz .*'
+                                        r'pins for this re-pack\): expected 69d67dc2'):
+        download.download('aclImdb')
+    mirror = write_mirror(tmp_path / 'mirror2', 'aclImdb_v1.tar.gz', archive)
+    monkeypatch.setenv('D2LSENT_MIRROR', str(mirror))
+    with pytest.raises(DataError, match=r'SHA1 mismatch .*original archive\): expected '
+                                        r'01ada507'):
+        download.download('aclImdb')
     assert leftovers(tmp_cache) == []
+
+
+@pytest.mark.parametrize('damage', ['truncate', 'flip'])
+def test_a_damaged_archive_is_a_clear_error(tmp_cache, tmp_path, monkeypatch, damage):
+    """Even with a manifest that matches the damaged file (a name the registry does not
+    pin), the archive is read to its end: gzip's length and CRC catch the damage."""
+    archive = make_tar(tmp_path / 'a.tar.gz', {**REVIEW_FILES,
+                                               'aclImdb/big.txt': os.urandom(50_000).hex()})
+    data = bytearray(archive.read_bytes())
+    if damage == 'truncate':
+        data = data[:len(data) * 2 // 3]
+    else:
+        data[-12] ^= 0x01  # in the last compressed block
+    archive.write_bytes(bytes(data))
+    mirror = write_mirror(tmp_path / 'mirror', 'copy.tar.gz', archive)
+    monkeypatch.setenv('D2LSENT_MIRROR', str(mirror))
+    resource = Resource('aclImdb', 'http://127.0.0.1:9/x.tar.gz', '0' * 40, 'aclImdb',
+                        mirror_names=('copy.tar.gz',))
+    with pytest.raises(DataError, match=r'copy.tar.gz is not a complete, readable tar or '
+                                        r'zip archive .*delete it and fetch it again'):
+        download.download_extract(resource)
+    assert leftovers(tmp_cache) == ['aclImdb.lock']
+
+
+def test_a_malformed_manifest_names_its_line(tmp_cache, tmp_path, monkeypatch):
+    archive = make_tar(tmp_path / 'a.tar.gz', REVIEW_FILES)
+    mirror = write_mirror(tmp_path / 'mirror', 'aclImdb_v1-labeled.tar.gz', archive)
+    (mirror / 'SHA256SUMS').write_text('\nnot-a-hash\n')
+    monkeypatch.setenv('D2LSENT_MIRROR', str(mirror))
+    with pytest.raises(DataError, match=r'SHA256SUMS, line 2, is not "SHA256  file name"'):
+        download.download(small_resource(archive))
+
+
+def test_leftovers_of_a_killed_extraction_are_redone(tmp_cache, tmp_path, monkeypatch,
+                                                     capsys):
+    archive = make_tar(tmp_path / 'a.tar.gz', REVIEW_FILES)
+    mirror = write_mirror(tmp_path / 'mirror', 'aclImdb_v1-labeled.tar.gz', archive)
+    monkeypatch.setenv('D2LSENT_MIRROR', str(mirror))
+    for name in ('.aclImdb.unpacked', '..aclImdb.unpacked.x1y2', 'aclImdb/train'):
+        (tmp_cache / name).mkdir(parents=True)  # aclImdb without its marker: half done
+    folder = download.download_extract(small_resource(archive))
+    assert 'has no .d2lsent-complete' in capsys.readouterr().out
+    assert leftovers(tmp_cache) == ['aclImdb', 'aclImdb.lock']
+    assert (folder / 'train/pos/0_9.txt').read_text() == 'Great film.'
+    assert (folder / download.MARKER).read_text().strip() == \
+        hashlib.sha256(archive.read_bytes()).hexdigest()
+
+
+def test_two_processes_extract_one_copy(tmp_cache, tmp_path):
+    archive = make_tar(tmp_path / 'a.tar.gz', {**REVIEW_FILES, **{
+        f'aclImdb/train/pos/{i}_7.txt': 'fine ' * 200 for i in range(300)}})
+    mirror = write_mirror(tmp_path / 'mirror', 'aclImdb_v1-labeled.tar.gz', archive)
+    code = ('import sys; from d2lsent import download; from d2lsent.download import Resource\n'
+            'r = Resource("aclImdb", "http://127.0.0.1:9/a.tar.gz", "0" * 40, "aclImdb", '
+            'mirror_names=("aclImdb_v1-labeled.tar.gz",))\n'
+            'print(download.download_extract(r))')
+    env = dict(os.environ, D2LSENT_CACHE=str(tmp_cache), D2LSENT_MIRROR=str(mirror))
+    both = [subprocess.Popen([sys.executable, '-c', code], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for p in both:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        assert out.strip() == str(tmp_cache / 'aclImdb')
+    assert leftovers(tmp_cache) == ['aclImdb', 'aclImdb.lock']
+    assert len(list((tmp_cache / 'aclImdb/train/pos').iterdir())) == 301
+
+
+def test_a_cache_that_cannot_be_written_is_a_clear_error(tmp_path, monkeypatch):
+    blocker = tmp_path / 'a-file'
+    blocker.write_text('')
+    monkeypatch.setenv('D2LSENT_CACHE', str(blocker))
+    with pytest.raises(DataError, match=r'The cache folder .*a-file cannot be written .*'
+                                        r'set D2LSENT_CACHE to a writable folder'):
+        download.download_extract('aclImdb')
 
 
 def test_shared_mirror_holds_the_real_archive():

@@ -1,10 +1,11 @@
+import dataclasses
 import hashlib
 import zipfile
 
 import numpy as np
 import pytest
 
-from d2lsent import glove
+from d2lsent import download, glove
 from d2lsent.text import tokenize
 
 
@@ -83,9 +84,12 @@ def test_d2l_zip_from_mirror(tmp_path, tmp_cache, monkeypatch):
     mirror.mkdir()
     with zipfile.ZipFile(mirror / 'glove.6B.50d.zip', 'w') as z:
         z.writestr('glove.6B.50d/vec.txt', 'the 0.5 0.25\nfilm 1 2\n')
-    digest = hashlib.sha256((mirror / 'glove.6B.50d.zip').read_bytes()).hexdigest()
-    (mirror / 'SHA256SUMS').write_text(f'{digest}  glove.6B.50d.zip\n')
     monkeypatch.setenv('D2LSENT_MIRROR', str(mirror))
+    with pytest.raises(download.DataError, match='SHA1 mismatch .*glove.6B.50d.zip'):
+        glove.TokenEmbedding('glove.6b.50d')  # the registry pins the book's archive
+    digest = hashlib.sha1((mirror / 'glove.6B.50d.zip').read_bytes()).hexdigest()
+    monkeypatch.setitem(download.RESOURCES, 'glove.6b.50d', dataclasses.replace(
+        download.RESOURCES['glove.6b.50d'], sha1=digest))  # a registry that pins this zip
     emb = glove.TokenEmbedding('glove.6b.50d')
     assert emb.idx_to_token == ['<unk>', 'the', 'film']
     np.testing.assert_allclose(emb[['film']], [[1, 2]])

@@ -115,8 +115,28 @@ def test_missing_folder_says_what_to_do(tmp_path):
 
 def test_load_data_imdb_batches(imdb_data):
     train_iter, test_iter, vocab = imdb.load_data_imdb(64)
-    assert vocab is imdb_data.vocab
+    assert vocab.idx_to_token == imdb_data.vocab.idx_to_token
     assert len(train_iter) == len(test_iter) == 391
     X, y = next(iter(test_iter))
     assert X.shape == (64, 500) and (X == imdb_data.test_features[:64]).all()
     assert (y == 1).all()
+
+
+def test_arrays_are_kept_on_disk_for_the_next_process(imdb_data, tmp_path):
+    data_dir = str(download.download_extract('aclImdb'))
+    arrays = imdb.load_imdb(500)
+    path = imdb._stored(data_dir, 500, 5, 'book')
+    assert path.is_file() and path.parent.name == 'aclImdb-arrays'
+    assert path != imdb._stored(data_dir, 100, 5, 'book') != imdb._stored(data_dir, 500, 5,
+                                                                           'glove')
+    stored = imdb._read_stored(path)
+    assert stored.vocab.idx_to_token == arrays.vocab.idx_to_token
+    assert stored.vocab.token_freqs == arrays.vocab.token_freqs  # GloVe's coverage counts
+    assert stored.train_reviews == arrays.train_reviews and stored.tokenizer == 'book'
+    for name, value in vars(arrays).items():
+        if isinstance(value, np.ndarray):
+            assert np.array_equal(getattr(stored, name), value), name
+    damaged = tmp_path / 'damaged.npz'
+    damaged.write_bytes(path.read_bytes()[:1000])
+    assert imdb._read_stored(damaged) is None  # then load_imdb tokenizes again
+    assert imdb._stored(str(tmp_path), 500, 5, 'book') is None  # no marker: not verified

@@ -12,7 +12,7 @@ def test_splits_are_disjoint_seeded_and_balanced(imdb_data):
     train_iter, valid_iter, test_iter, vocab = splits.make_splits(config)
     assert (train_iter.num_examples, valid_iter.num_examples, test_iter.num_examples) == \
         (900, 100, 1000)
-    assert vocab is imdb_data.vocab
+    assert vocab.idx_to_token == imdb_data.vocab.idx_to_token
     rows = lambda it: {tuple(x[:20]) for X, *_ in it for x in X}
     assert not rows(train_iter) & rows(valid_iter)
     assert np.concatenate([y for _, y, _ in test_iter]).sum() == 500

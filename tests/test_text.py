@@ -3,6 +3,7 @@ import collections
 import pytest
 from d2l import mxnet as d2l
 
+from d2lsent import text
 from d2lsent.text import Vocab, glove_tokenize, tokenize, tokenize_with, truncate_pad
 
 LINES = ['The film was great , great fun .', 'I did not like it .',
@@ -70,3 +71,13 @@ def test_truncate_pad_matches_d2l():
         assert truncate_pad(line, 5, 0) == d2l.truncate_pad(line, 5, 0)
     assert truncate_pad([1, 2], 4, 9) == [1, 2, 9, 9]
     assert truncate_pad([1, 2, 3], 2, 9) == [1, 2]
+
+
+def test_first_tokens_stop_early_and_agree_with_the_tokenizers():
+    line = "Great movie!<br />Don't miss it. " * 3
+    for tokenizer in text.TOKENIZERS:
+        assert text.first_tokens(tokenizer, line, 5) == \
+            text.tokenize_with(tokenizer, [line])[0][:5]
+    assert text.first_tokens('book', 'a b', 5) == ['a', 'b']
+    huge = 'word ' * 1_000_000
+    assert text.first_tokens('glove', huge, 3) == ['word'] * 3
