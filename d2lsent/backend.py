@@ -12,6 +12,9 @@ import importlib
 import inspect
 from typing import Protocol, runtime_checkable
 
+from . import imdb
+from .batching import Minibatches
+
 NAMES = ('torch', 'mxnet')
 
 # The public names of each backend module: the contract's operations (``Backend``), the
@@ -106,12 +109,25 @@ def bind(backend, function):
     return bound
 
 
+def load_array(backend, data_arrays, batch_size, is_train=True, seed=0):
+    """Minibatches of ``backend``'s tensors over numpy arrays, reshuffled per epoch if
+    training (the book's ``load_array``)."""
+    return Minibatches(data_arrays, batch_size, shuffle=is_train, seed=seed,
+                       convert=backend.to_tensor)
+
+
+def load_data_imdb(backend, batch_size, num_steps=500, seed=0):
+    """``(train_iter, test_iter, vocab)`` as in the book; batches are ``(X, y)`` of
+    ``backend``'s tensors, X int32 ``(batch, num_steps)`` (``imdb.load_data_imdb``)."""
+    return imdb.load_data_imdb(batch_size, num_steps, seed, convert=backend.to_tensor)
+
+
 def book_functions(backend):
     """The book's functions that are the same in every backend, bound to ``backend``:
-    ``evaluate_accuracy, predict_proba, predict_sentiment, train, fit, save_model,
-    load_model``."""
+    ``load_array, load_data_imdb, evaluate_accuracy, predict_proba, predict_sentiment,
+    train, fit, save_model, load_model``."""
     from . import checkpoint, prediction, training
     return tuple(bind(backend, f) for f in (
-        prediction.evaluate_accuracy, prediction.predict_proba,
+        load_array, load_data_imdb, prediction.evaluate_accuracy, prediction.predict_proba,
         prediction.predict_sentiment, training.train, training.fit,
         checkpoint.save_model, checkpoint.load_model))

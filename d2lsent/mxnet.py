@@ -46,7 +46,7 @@ import mxnet as mx  # noqa: E402
 from mxnet import autograd, gluon, init, np, npx  # noqa: E402
 from mxnet.gluon import nn, rnn  # noqa: E402
 
-from . import backend, imdb, machine  # noqa: E402
+from . import backend, machine  # noqa: E402
 from . import mxnet_layout as layout  # noqa: E402
 from .batching import Buckets, Minibatches  # noqa: E402
 from .config import Config  # noqa: E402
@@ -68,17 +68,6 @@ def to_tensor(array):
 def to_numpy(tensor):
     """An MXNet ndarray as a numpy array (waits for the computation that makes it)."""
     return tensor.asnumpy()
-
-
-def load_array(data_arrays, batch_size, is_train=True, seed=0):
-    """Minibatches of MXNet ndarrays over numpy arrays, reshuffled per epoch if training."""
-    return Minibatches(data_arrays, batch_size, shuffle=is_train, seed=seed,
-                       convert=to_tensor)
-
-
-def load_data_imdb(batch_size, num_steps=500, seed=0):
-    """``(train_iter, test_iter, vocab)``; batches are ``(X, y)``, X int32 ``(batch, num_steps)``."""
-    return imdb.load_data_imdb(batch_size, num_steps, seed, convert=to_tensor)
 
 
 def num_threads():
@@ -392,5 +381,5 @@ def set_params(net, params):
 
 
 # The book's functions that are the same in every backend, written once (d2lsent.backend).
-(evaluate_accuracy, predict_proba, predict_sentiment, train, fit, save_model,
- load_model) = backend.book_functions(sys.modules[__name__])
+(load_array, load_data_imdb, evaluate_accuracy, predict_proba, predict_sentiment, train,
+ fit, save_model, load_model) = backend.book_functions(sys.modules[__name__])

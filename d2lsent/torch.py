@@ -18,7 +18,7 @@ from torch import distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from . import backend, imdb, machine, onednn
+from . import backend, machine, onednn
 from .batching import Buckets, Minibatches
 from .config import Config
 from .glove import TokenEmbedding, coverage
@@ -41,17 +41,6 @@ def to_tensor(array):
 def to_numpy(tensor):
     """A tensor as a numpy array (copied to the CPU if it is on a GPU)."""
     return tensor.detach().cpu().numpy()
-
-
-def load_array(data_arrays, batch_size, is_train=True, seed=0):
-    """Minibatches of torch tensors over numpy arrays, reshuffled per epoch if training."""
-    return Minibatches(data_arrays, batch_size, shuffle=is_train, seed=seed,
-                       convert=to_tensor)
-
-
-def load_data_imdb(batch_size, num_steps=500, seed=0):
-    """``(train_iter, test_iter, vocab)``; batches are ``(X, y)``, X int32 ``(batch, num_steps)``."""
-    return imdb.load_data_imdb(batch_size, num_steps, seed, convert=to_tensor)
 
 
 def num_threads():
@@ -323,5 +312,5 @@ def prepare_training(net, config, devices=None):
 
 
 # The book's functions that are the same in every backend, written once (d2lsent.backend).
-(evaluate_accuracy, predict_proba, predict_sentiment, train, fit, save_model,
- load_model) = backend.book_functions(sys.modules[__name__])
+(load_array, load_data_imdb, evaluate_accuracy, predict_proba, predict_sentiment, train,
+ fit, save_model, load_model) = backend.book_functions(sys.modules[__name__])
