@@ -174,8 +174,10 @@ def test_train_with_glove_tokens_and_the_best_validation_epoch(tmp_path, capsys)
     assert (f"test accuracy: {best['test_acc']:.3f} (epoch {best['epoch']}, "
             f"the best on validation)") in capsys.readouterr().out
     # The checkpoint remembers its tokenizer: upper case and punctuation still work.
-    assert main(['predict', str(out / 'model.npz'), 'A WONDERFUL film!']) == 0
-    assert capsys.readouterr().out.startswith(('positive', 'negative'))
+    assert main(['predict', str(out / 'model.npz'), 'A WONDERFUL film!', 'a wonderful film !',
+                 'A WONDERFUL film!<br />']) == 0
+    lines = [line.split('\t')[:2] for line in capsys.readouterr().out.splitlines()]
+    assert lines[0] == lines[1] == lines[2]  # the book's split would see other tokens
     assert main(['evaluate', str(out / 'model.npz'), '--limit', '1000']) == 0
     reported = float(capsys.readouterr().out.split('test accuracy: ')[1].split()[0])
     assert abs(reported - best['test_acc']) <= 0.0025  # the kept epoch's parameters
