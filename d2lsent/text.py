@@ -30,7 +30,12 @@ def glove_tokenize(lines):
     punctuation and clitics off the words: ``'Great movie!<br />Don't miss it.'``
     gives ``['great', 'movie', '!', 'do', "n't", 'miss', 'it', '.']``.
     """
-    return [_GLOVE_TOKEN.findall(_MARKUP.sub(' ', line.lower())) for line in lines]
+    return [_GLOVE_TOKEN.findall(_glove_text(line)) for line in lines]
+
+
+def _glove_text(line):
+    """A line as GloVe's tokens are read from it: lower case, no ``<br />``."""
+    return _MARKUP.sub(' ', line.lower())
 
 
 def check_tokenizer(tokenizer):
@@ -46,7 +51,7 @@ def first_tokens(tokenizer, line, num_tokens):
     if tokenizer == 'book':
         return line.split(maxsplit=num_tokens)[:num_tokens]
     check_tokenizer(tokenizer)
-    tokens = _GLOVE_TOKEN.finditer(_MARKUP.sub(' ', line.lower()))
+    tokens = _GLOVE_TOKEN.finditer(_glove_text(line))  # one at a time: stops early
     return [m.group() for m in itertools.islice(tokens, num_tokens)]
 
 
