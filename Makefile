@@ -1,4 +1,4 @@
-# make train: the main job: prepare the data, train the BiRNN (PyTorch, fast recipe,
+# make train: the main job: prepare the data, train the BiRNN (PyTorch, the preset best:
 # 5 epochs on all reviews) into runs/; e.g. make train TRAIN_ARGS="--backend mxnet".
 # make test: run all tests;
 # make lab: open the notebooks in JupyterLab. Each creates .venv on first use.
@@ -11,7 +11,7 @@ MX2_TESTS := tests/test_mxnet.py tests/test_backend.py tests/test_mxnet_layout.p
 # Offline mirror of the data: ../shared/data when it exists (see README).
 export D2LSENT_MIRROR ?= $(abspath $(wildcard ../shared/data))
 
-.PHONY: env env-mx2 train test test-fast lab notebooks ablations clean
+.PHONY: env env-mx2 train test test-fast lab notebooks ablations pretrained clean
 
 env: $(VENV)/.installed
 
@@ -89,6 +89,13 @@ docs/runs/ablations/%/evaluation.json: | env
 
 ablations: $(ABLATIONS:%=docs/runs/ablations/%/evaluation.json)
 	$(PY) -m d2lsent results $(ABLATIONS:%=docs/runs/ablations/%)
+
+# The shipped model (d2lsent/pretrained/): a finished run of the preset best, stored as
+# float16, and its model card: make pretrained RUN=runs/FOLDER
+pretrained: env
+	test -f "$(RUN)/metrics.json" || { echo "give RUN=a finished run folder"; exit 2; }
+	$(PY) -c "import sys; from d2lsent import backend, pretrained; \
+	  print(*pretrained.export(backend.load('torch'), sys.argv[1]))" $(RUN)
 
 # Notebooks run in smoke size here (D2LSENT_SMOKE=1); `make notebooks` runs them in full.
 # Then the MXNet tests again under MXNet 2.0.0b1.

@@ -6,7 +6,8 @@
   epoch, curves, checkpoint, predictions for example reviews).
 * ``evaluate`` reports the test accuracy of a checkpoint and writes an error
   analysis (``evaluation.json``, ``evaluation.png``) beside it.
-* ``predict`` labels reviews given on the command line or in a file.
+* ``predict`` labels reviews given on the command line or in a file, with the
+  pretrained model that ships with d2lsent or a run's checkpoint.
 * ``bench`` times training minibatches of the book's and the fast recipe.
 * ``results`` prints a Markdown table of finished run folders.
 """
@@ -27,7 +28,8 @@ def prepare(args):
     print(f'cache folder: {download.cache_dir()}')
     data_dir = download.download_extract('aclImdb')
     print(f'IMDb reviews: {data_dir}')
-    data = imdb.load_imdb(args.config.num_steps, args.min_freq)
+    data = imdb.load_imdb(args.config.num_steps, args.min_freq,
+                          tokenizer=args.config.tokenizer)
     for split in ('train', 'test'):
         labels = getattr(data, f'{split}_labels')
         lengths = getattr(data, f'{split}_lengths')
@@ -61,7 +63,7 @@ def _run_folder(args):
     with its own settings."""
     if args.resume:
         out = pathlib.Path(args.resume)
-        if args.config != config.Config() or args.out or args.overwrite:
+        if config.given_options(args) or args.preset or args.out or args.overwrite:
             raise ValueError(f'--resume {out} continues the run with its own settings: give '
                              f'no other training option.')
         if (out / 'metrics.json').is_file():
@@ -108,8 +110,9 @@ def train(args):
         print('configuration:', json.dumps(dataclasses.asdict(settings)))
         if not args.resume:
             _write_json(out / 'config.json', dict(
-                backend=name, **dataclasses.asdict(settings), machine=machine.describe_machine(),
-                threads=backend.num_threads(), processes=num_processes))
+                backend=name, preset=args.preset or 'best', **dataclasses.asdict(settings),
+                machine=machine.describe_machine(), threads=backend.num_threads(),
+                processes=num_processes))
     net, vocab, history = backend.fit(settings, state_file=out / training.STATE_FILE,
                                       on_epoch_end=_print_epoch if rank == 0 else None)
     if rank == 0:  # every process has the same parameters and metrics: process 0 writes
@@ -165,6 +168,7 @@ def evaluate(args):
 
 def predict(args):
     texts = list(args.text)
+    args.checkpoint = texts.pop(0) if texts and texts[0].endswith('.npz') else None
     if args.file:
         try:
             texts += [line for line in pathlib.Path(args.file).read_text().splitlines()
@@ -177,7 +181,8 @@ def predict(args):
     if not texts or not all(t.strip() for t in texts):
         raise ValueError('Give a non-empty review as an argument or with --file.')
     backend = backends.load(args.backend)
-    net, vocab, settings = backend.load_model(args.checkpoint)
+    net, vocab, settings = (backend.load_model(args.checkpoint) if args.checkpoint
+                            else backend.load_pretrained())
     for review in texts:
         label, prob = backend.predict_sentiment(net, vocab, review, settings.tokenizer,
                                                 settings.num_steps)
@@ -242,13 +247,15 @@ def _parser():
     t = command('train', train, 'train the BiRNN and write a run folder',
                 'Train the BiRNN (GloVe embedding, 2-layer bidirectional LSTM) and write '
                 'config.json, metrics.json, curves.png, model.npz, predictions.json and '
-                'the test evaluation (evaluation.json, evaluation.png) to the run folder.')
+                'the test evaluation (evaluation.json, evaluation.png) to the run folder. '
+                'The settings start from a preset (best: the best recipe found; book: the '
+                "book's settings); each option shows its value in both.")
     backend_option(t)
     t.add_argument('--out', help='run folder (default runs/DATE-TIME-BACKEND)')
     t.add_argument('--overwrite', action='store_true', help='replace the run in --out')
     t.add_argument('--resume', metavar='RUN',
                    help='continue the killed run in folder RUN from its last finished epoch')
-    config.add_options(t)
+    config.add_options(t, presets=True)
     b = command('bench', bench, 'time training steps of each recipe',
                 'Train fresh models on real IMDb minibatches, one recipe after the other '
                 'in this process, and print examples/s, real tokens/s, padding, median '
@@ -265,8 +272,8 @@ def _parser():
                    help='start from the weights of this model.npz (a trained model) '
                         'instead of a fresh GloVe-initialised one')
     b.add_argument('--json', action='store_true', help='one JSON line per recipe')
-    for p in (p, b):
-        config.add_options(p, names=('num_steps', 'embedding'))
+    config.add_options(p, names=('num_steps', 'embedding', 'tokenizer'))
+    config.add_options(b, names=('num_steps', 'embedding'))
     e = command('evaluate', evaluate, 'test accuracy and error analysis of a checkpoint',
                 'Report the accuracy of a saved model on the IMDb test reviews and write '
                 'evaluation.json and evaluation.png (confusion matrix, precision, recall '
@@ -283,10 +290,11 @@ def _parser():
                 'Print one row per run folder: settings, the selected epoch, validation '
                 'and test accuracy, training time and examples/s.')
     r.add_argument('runs', nargs='+', help='run folders written by train')
-    p = command('predict', predict, 'label reviews with a checkpoint',
+    p = command('predict', predict, 'label reviews with the pretrained model or a checkpoint',
                 'Print label, probability and text for each review.')
-    p.add_argument('checkpoint', help='model.npz of a run folder')
-    p.add_argument('text', nargs='*', help='reviews (quote each one)')
+    p.add_argument('text', nargs='*', metavar='[CHECKPOINT] REVIEW',
+                   help='model.npz of a run folder (default: the pretrained model that '
+                        'ships with d2lsent), then the reviews (quote each one)')
     p.add_argument('--file', help='a text file with one review per line')
     p.add_argument('--json', action='store_true', help='one JSON object per review')
     backend_option(p)

@@ -23,10 +23,11 @@ PUBLIC_NAMES = (
     'BiRNN', 'Buckets', 'Config', 'Minibatches', 'NAME', 'TokenEmbedding', 'Vocab',
     'all_sum', 'build_model', 'coverage', 'evaluate_accuracy', 'fit', 'flush_denormals',
     'get_params', 'init_distributed', 'initialize', 'leave_distributed', 'load_array',
-    'load_data_imdb', 'load_model', 'lstm_params', 'make_train_step', 'masked_lstm',
-    'new_model', 'num_threads', 'predict_logits', 'predict_proba', 'predict_sentiment',
-    'prepare_training', 'read_imdb', 'reverse_padded', 'save_model', 'set_params',
-    'to_numpy', 'to_tensor', 'tokenize', 'train', 'truncate_pad', 'try_all_gpus')
+    'load_data_imdb', 'load_model', 'load_pretrained', 'lstm_params', 'make_train_step',
+    'masked_lstm', 'new_model', 'num_threads', 'predict_logits', 'predict_proba',
+    'predict_sentiment', 'prepare_training', 'read_imdb', 'read_review', 'reverse_padded',
+    'save_model', 'set_params', 'to_numpy', 'to_tensor', 'tokenize', 'train',
+    'truncate_pad', 'try_all_gpus')
 
 
 @runtime_checkable
@@ -125,9 +126,9 @@ def load_data_imdb(backend, batch_size, num_steps=500, seed=0):
 def book_functions(backend):
     """The book's functions that are the same in every backend, bound to ``backend``:
     ``load_array, load_data_imdb, evaluate_accuracy, predict_proba, predict_sentiment,
-    train, fit, save_model, load_model``."""
-    from . import checkpoint, prediction, training
+    read_review, train, fit, save_model, load_model, load_pretrained``."""
+    from . import checkpoint, prediction, pretrained, training
     return tuple(bind(backend, f) for f in (
         load_array, load_data_imdb, prediction.evaluate_accuracy, prediction.predict_proba,
-        prediction.predict_sentiment, training.train, training.fit,
-        checkpoint.save_model, checkpoint.load_model))
+        prediction.predict_sentiment, prediction.read_review, training.train, training.fit,
+        checkpoint.save_model, checkpoint.load_model, pretrained.load_pretrained))

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import imdb
 from .batching import Buckets, Minibatches
+from .checkpoint import load
 from .config import Config
 from .glove import TokenEmbedding
 from .machine import describe_machine
@@ -24,7 +25,7 @@ from .machine import describe_machine
 
 def sample_batches(config, num_batches):
     """``num_batches`` training minibatches ``(X, y, lengths)`` of ``config.recipe``."""
-    data = imdb.load_imdb(config.num_steps)
+    data = imdb.load_imdb(config.num_steps, tokenizer=config.tokenizer)
     arrays = (data.train_features, data.train_labels)
     if config.recipe == 'book':
         batches = Minibatches((*arrays, data.train_lengths), config.batch_size,
@@ -70,10 +71,13 @@ def run(backend, recipes, num_batches, config=None, flush_denormals=None, checkp
     config = config or Config()
     embedding = TokenEmbedding(config.embedding)
     results = []
+    # The book's tokens and model (no dropout), as the book times; a checkpoint's tokens.
+    tokenizer = load(checkpoint)[2].tokenizer if checkpoint else 'book'
     for recipe in recipes:
-        c = Config(**{**config.__dict__, 'recipe': recipe})
+        c = Config(**{**config.__dict__, 'recipe': recipe, 'tokenizer': tokenizer,
+                      'dropout': 0.0})
         batches = sample_batches(c, num_batches + 1)
-        vocab = imdb.load_imdb(c.num_steps).vocab
+        vocab = imdb.load_imdb(c.num_steps, tokenizer=tokenizer).vocab
         flush = recipe == 'fast' if flush_denormals is None else flush_denormals
         seconds, flush = time_train_steps(backend, vocab, embedding, c, batches, flush,
                                           checkpoint)

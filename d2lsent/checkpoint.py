@@ -65,6 +65,7 @@ def load(path):
         if not np.isfinite(value).all():
             raise refuse(f'parameter {name} holds NaN or infinite values (did training '
                          f'diverge?)')
+    params = {k: v.astype(np.float32, copy=False) for k, v in params.items()}  # float16 too
     try:
         config = Config(**header['config'])
     except ValueError as e:

@@ -101,19 +101,6 @@ class ImdbArrays:
     test_movies: np.ndarray
 
 
-def _features(vocab, tokenizer, reviews, num_steps):
-    """Token ids of each review cut or padded to ``num_steps`` (int32), the real lengths
-    and the lengths before cutting. One review at a time: the token lists of a whole
-    split would take about 400 MB."""
-    features = np.full((len(reviews), num_steps), vocab['<pad>'], dtype=np.int32)
-    num_tokens = np.zeros(len(reviews), dtype=np.int64)
-    for i, review in enumerate(reviews):
-        ids = vocab[text.tokenize_with(tokenizer, [review])[0]]
-        features[i, :min(len(ids), num_steps)] = ids[:num_steps]
-        num_tokens[i] = len(ids)
-    return features, np.minimum(num_tokens, num_steps), num_tokens
-
-
 def load_imdb(num_steps=500, min_freq=5, data_dir=None, tokenizer='book'):
     """Read, tokenize and pad both splits; the vocabulary comes from training only.
 
@@ -121,9 +108,9 @@ def load_imdb(num_steps=500, min_freq=5, data_dir=None, tokenizer='book'):
     book, the vocabulary reserves no ``'<pad>'`` token, so padding uses the
     ``'<unk>'`` index. ``tokenizer='glove'`` lower-cases and splits off
     punctuation instead of the book's whitespace split (``text.tokenize_with``).
-    The result is cached in memory (arrays are read-only) and on disk beside the
-    data (``aclImdb-arrays/``, see ``_stored``), so a new process, such as a
-    notebook's kernel, reads it in a moment instead of tokenizing again.
+    Every review's token ids are kept in memory and on disk beside the data
+    (``aclImdb-arrays/``, see ``_stored``), whatever ``num_steps``: a new process,
+    such as a notebook's kernel, or another ``num_steps`` only pads them again.
     """
     return _load_imdb(num_steps, min_freq, str(data_dir or download.download_extract('aclImdb')),
                       text.check_tokenizer(tokenizer))
@@ -131,80 +118,114 @@ def load_imdb(num_steps=500, min_freq=5, data_dir=None, tokenizer='book'):
 
 @functools.lru_cache(maxsize=3)
 def _load_imdb(num_steps, min_freq, data_dir, tokenizer):
-    path = _stored(data_dir, num_steps, min_freq, tokenizer)
-    arrays = _read_stored(path) if path is not None and path.is_file() else None
-    if arrays is None:
-        arrays = _make_arrays(num_steps, min_freq, data_dir, tokenizer)
-        if path is not None:
-            _store(arrays, path)
-    for a in vars(arrays).values():
+    ids = _token_ids(min_freq, data_dir, tokenizer)
+    fields = dict(vocab=ids['vocab'], tokenizer=tokenizer)
+    for split in ('train', 'test'):
+        num_tokens = ids[f'{split}_num_tokens']
+        fields[f'{split}_features'], fields[f'{split}_lengths'] = _pad(
+            ids[f'{split}_ids'], num_tokens, num_steps, ids['vocab']['<pad>'])
+        fields.update({f'{split}_{k}': ids[f'{split}_{k}']
+                       for k in ('reviews', 'labels', 'movies', 'num_tokens')})
+    arrays = ImdbArrays(**fields)
+    for a in fields.values():
         if isinstance(a, np.ndarray):
             a.flags.writeable = False
     return arrays
 
 
-def _stored(data_dir, num_steps, min_freq, tokenizer):
-    """Where ``load_imdb``'s arrays for these settings are kept on disk, or None for a
-    folder that ``download_extract`` did not verify. The name changes with the
+def _pad(ids, num_tokens, num_steps, padding_id):
+    """Reviews given as their concatenated token ``ids`` and each one's ``num_tokens``,
+    cut or padded to ``num_steps``: int32 ``(reviews, num_steps)`` and the real lengths."""
+    starts = np.cumsum(num_tokens) - num_tokens
+    lengths = np.minimum(num_tokens, num_steps)
+    inside = np.arange(num_steps) < lengths[:, None]
+    features = np.full((len(num_tokens), num_steps), padding_id, dtype=np.int32)
+    features[inside] = ids[(starts[:, None] + np.arange(num_steps))[inside]]
+    return features, lengths
+
+
+@functools.lru_cache(maxsize=2)
+def _token_ids(min_freq, data_dir, tokenizer):
+    """``_make_token_ids``, read from disk when an earlier process stored it."""
+    path = _stored(data_dir, min_freq, tokenizer)
+    ids = _read_stored(path) if path is not None and path.is_file() else None
+    if ids is None:
+        ids = _make_token_ids(min_freq, data_dir, tokenizer)
+        if path is not None:
+            _store(ids, path)
+    return ids
+
+
+def _stored(data_dir, min_freq, tokenizer):
+    """Where ``load_imdb``'s token ids for these settings are kept on disk, or None for
+    a folder that ``download_extract`` did not verify. The name changes with the
     archive (its hash, in the folder's marker), the settings and this code."""
     marker = pathlib.Path(data_dir, download.MARKER)
     if not marker.is_file():
         return None
-    key = hashlib.sha256(json.dumps([marker.read_text(), num_steps, min_freq, tokenizer]).encode())
-    for module in (__file__, text.__file__):  # tokenizing or padding differently: new arrays
+    key = hashlib.sha256(json.dumps([marker.read_text(), min_freq, tokenizer]).encode())
+    for module in (__file__, text.__file__):  # tokenizing differently: new ids
         key.update(pathlib.Path(module).read_bytes())
-    name = f'{tokenizer}-{num_steps}-{min_freq}-{key.hexdigest()[:16]}.npz'
+    name = f'{tokenizer}-{min_freq}-{key.hexdigest()[:16]}.npz'
     return pathlib.Path(data_dir).parent / 'aclImdb-arrays' / name
 
 
-def _store(arrays, path):
-    """Write ``arrays`` to ``path`` (reviews as one UTF-8 text, one review a line),
+def _store(ids, path):
+    """Write ``ids`` to ``path`` (reviews as one UTF-8 text, one review a line),
     replacing those of older code; a cache that cannot be written only means that the
     next process tokenizes again."""
-    fields = {k: v for k, v in vars(arrays).items() if isinstance(v, np.ndarray)}
+    fields = {k: v for k, v in ids.items() if isinstance(v, np.ndarray)}
     for split in ('train', 'test'):
         fields[f'{split}_reviews'] = np.frombuffer(
-            '\n'.join(getattr(arrays, f'{split}_reviews')).encode(), dtype=np.uint8)
+            '\n'.join(ids[f'{split}_reviews']).encode(), dtype=np.uint8)
     try:
         for old in path.parent.glob(path.name.rsplit('-', 1)[0] + '-*.npz'):
             old.unlink()  # the same settings with older code or data: one file each
         with atomic_write(path, 'wb', suffix='.npz') as f:
-            np.savez(f, idx_to_token=np.array(json.dumps(arrays.vocab.idx_to_token)),
-                     token_freqs=np.array(json.dumps(arrays.vocab.token_freqs)),
-                     tokenizer=np.array(arrays.tokenizer), **fields)
+            np.savez(f, idx_to_token=np.array(json.dumps(ids['vocab'].idx_to_token)),
+                     token_freqs=np.array(json.dumps(ids['vocab'].token_freqs)), **fields)
     except OSError:
         pass
 
 
 def _read_stored(path):
-    """The ``ImdbArrays`` that ``_store`` wrote, or None if the file is damaged."""
+    """The token ids that ``_store`` wrote, or None if the file is damaged."""
     try:
         with np.load(path) as f:
-            data = {k: f[k] for k in f.files}
-        data['vocab'] = text.Vocab.from_idx_to_token(json.loads(str(data.pop('idx_to_token'))))
-        data['vocab'].token_freqs = [tuple(p) for p in json.loads(str(data.pop('token_freqs')))]
-        data['tokenizer'] = str(data['tokenizer'])
+            ids = {k: f[k] for k in f.files}
+        ids['vocab'] = text.Vocab.from_idx_to_token(json.loads(str(ids.pop('idx_to_token'))))
+        ids['vocab'].token_freqs = [tuple(p) for p in json.loads(str(ids.pop('token_freqs')))]
         for split in ('train', 'test'):
-            data[f'{split}_reviews'] = data[f'{split}_reviews'].tobytes().decode().split('\n')
-        return ImdbArrays(**data)
+            ids[f'{split}_reviews'] = ids[f'{split}_reviews'].tobytes().decode().split('\n')
+        return ids
     except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile):
         return None
 
 
-def _make_arrays(num_steps, min_freq, data_dir, tokenizer):
-    train_data, test_data = read_imdb(data_dir, True), read_imdb(data_dir, False)
-    counts = collections.Counter()  # the training tokens' counts, review by review
-    for review in train_data[0]:
-        counts.update(text.tokenize_with(tokenizer, [review])[0])
-    vocab = text.Vocab(counts, min_freq=min_freq)
-    train_x, train_len, train_num = _features(vocab, tokenizer, train_data[0], num_steps)
-    test_x, test_len, test_num = _features(vocab, tokenizer, test_data[0], num_steps)
-    arrays = ImdbArrays(vocab, tokenizer, train_data[0], test_data[0],
-                        train_x, np.array(train_data[1]), train_len,
-                        test_x, np.array(test_data[1]), test_len, train_num, test_num,
-                        np.array(read_movies(data_dir, True)),
-                        np.array(read_movies(data_dir, False)))
-    return arrays
+def _make_token_ids(min_freq, data_dir, tokenizer):
+    """Both splits' reviews, labels, movies and token ids (concatenated, int32, with each
+    review's number of tokens), and the vocabulary of the training reviews. Each review
+    is tokenized once, its tokens numbered in order of first appearance (the token lists
+    of a whole split would take about 400 MB), then renumbered by the vocabulary."""
+    first_seen, ids = {}, {}
+    for split in ('train', 'test'):
+        reviews, labels = read_imdb(data_dir, split == 'train')
+        numbered = [np.fromiter((first_seen.setdefault(t, len(first_seen))
+                                 for t in text.tokenize_with(tokenizer, [review])[0]),
+                                dtype=np.int32) for review in reviews]
+        ids.update({f'{split}_reviews': reviews, f'{split}_labels': np.array(labels),
+                    f'{split}_movies': np.array(read_movies(data_dir, split == 'train')),
+                    f'{split}_num_tokens': np.array([len(n) for n in numbered], dtype=np.int64),
+                    f'{split}_ids': np.concatenate(numbered)})
+    tokens = list(first_seen)
+    counts = np.bincount(ids['train_ids'], minlength=len(tokens))
+    vocab = text.Vocab(collections.Counter({t: int(c) for t, c in zip(tokens, counts) if c}),
+                       min_freq=min_freq)
+    renumber = np.array([vocab[t] for t in tokens], dtype=np.int32)
+    for split in ('train', 'test'):
+        ids[f'{split}_ids'] = renumber[ids[f'{split}_ids']]
+    ids['vocab'] = vocab
+    return ids
 
 
 def load_data_imdb(batch_size, num_steps=500, seed=0, convert=np.asarray):

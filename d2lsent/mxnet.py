@@ -381,5 +381,6 @@ def set_params(net, params):
 
 
 # The book's functions that are the same in every backend, written once (d2lsent.backend).
-(load_array, load_data_imdb, evaluate_accuracy, predict_proba, predict_sentiment, train,
- fit, save_model, load_model) = backend.book_functions(sys.modules[__name__])
+(load_array, load_data_imdb, evaluate_accuracy, predict_proba, predict_sentiment,
+ read_review, train, fit, save_model, load_model,
+ load_pretrained) = backend.book_functions(sys.modules[__name__])

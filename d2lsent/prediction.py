@@ -52,6 +52,23 @@ def predict_sentiment(backend, net, vocab, text, tokenizer='book', num_steps=500
     return sentiment(softmax(backend.predict_logits(net, X))[0])
 
 
+def read_review(backend, net, vocab, text, tokenizer='book', num_steps=500):
+    """What the model makes of one review: ``dict(label, probability, unknown)``, the
+    label and its probability as ``predict_sentiment`` gives them, and the words it
+    does not know (read as ``<unk>``), in the order they first appear."""
+    label, probability = predict_sentiment(backend, net, vocab, text, tokenizer, num_steps)
+    tokens = first_tokens(tokenizer, text, num_steps)
+    unknown = list(dict.fromkeys(t for t in tokens if vocab[t] == vocab.unk))
+    return dict(label=label, probability=probability, unknown=unknown)
+
+
+def describe_reading(reading):
+    """``read_review``'s answer as one line: label, probability, unknown words."""
+    unknown = ', '.join(reading['unknown']) or 'none'
+    return (f"{reading['label']} (probability {reading['probability']:.3f}); words the "
+            f"model does not know: {unknown}")
+
+
 def in_example_order(data_iter, batch_outputs):
     """Join one pass's per-batch numpy ``batch_outputs`` into one array, example by
     example in the order of ``data_iter``'s arrays (undoing the buckets' sorting)."""

@@ -7,7 +7,6 @@ import time
 
 import pytest
 
-from d2lsent import imdb
 from d2lsent.__main__ import main
 from d2lsent.results import load_run, read_run
 from d2lsent.prediction import EXAMPLE_REVIEWS
@@ -25,15 +24,42 @@ def test_train_writes_the_run_folder(run_folder):
         'model.npz', 'predictions.json']
     metrics = json.loads((run_folder / 'metrics.json').read_text())
     assert [m['epoch'] for m in metrics] == [1, 2, 3]
-    assert metrics[-1]['train_acc'] > 0.8 and metrics[-1]['test_acc'] > 0.55
+    assert metrics[-1]['train_acc'] > metrics[0]['train_acc'] and \
+        best_epoch(metrics)['test_acc'] > 0.55  # it learned something
     config = json.loads((run_folder / 'config.json').read_text())
     assert config['backend'] == 'torch' and config['embedding'] == 'glove.6b.50d-packaged'
-    assert (config['recipe'], config['tokenizer'], config['keep_best_epoch']) == \
-        ('fast', 'book', False)
+    assert (config['preset'], config['recipe'], config['tokenizer'], config['dropout'],
+            config['keep_best_epoch'], config['lr']) == ('best', 'fast', 'glove', 0.5, True,
+                                                         0.01)
     report = json.loads((run_folder / 'evaluation.json').read_text())
     assert report['reviews'] == 2000 and sum(map(sum, report['confusion_matrix'])) == 2000
-    assert abs(report['accuracy'] - metrics[-1]['test_acc']) < 1e-3  # argmax vs p > 0.5
+    kept = best_epoch(metrics)  # the model ends with the epoch best on validation
+    assert abs(report['accuracy'] - kept['test_acc']) < 1e-3  # argmax vs p > 0.5
     assert len(report['confidently_wrong']) == 5 and report['confidently_wrong'][0]['text']
+
+
+def best_epoch(metrics):
+    valid = [m['valid_acc'] for m in metrics]
+    return metrics[valid.index(max(valid))]
+
+
+def test_predict_tokenizes_as_the_checkpoint_was_trained(run_folder, capsys):
+    """GloVe tokens: upper case, punctuation and <br /> give the same tokens."""
+    assert main(['predict', str(run_folder / 'model.npz'), 'A WONDERFUL film!',
+                 'a wonderful film !', 'A WONDERFUL film!<br />']) == 0
+    lines = [line.split('\t')[:2] for line in capsys.readouterr().out.splitlines()]
+    assert lines[0] == lines[1] == lines[2]  # the book's split would see other tokens
+
+
+def test_predict_without_a_checkpoint_uses_the_pretrained_model(capsys):
+    from d2lsent import backend, pretrained
+    torch = backend.load('torch')
+    net, vocab, config = torch.load_pretrained()
+    assert main(['predict', 'a wonderful film', '--json']) == 0
+    line = json.loads(capsys.readouterr().out)
+    label, prob = torch.predict_sentiment(net, vocab, 'a wonderful film', config.tokenizer)
+    assert (line['label'], line['probability']) == (label, round(prob, 4))
+    assert pretrained.PATH.is_file()
 
 
 def test_clearly_positive_and_negative_reviews_differ(run_folder):
@@ -57,9 +83,9 @@ def test_evaluate_reports_the_test_accuracy_and_writes_the_analysis(run_folder, 
                                                                    capsys):
     assert main(['evaluate', str(run_folder / 'model.npz'), '--limit', '2000',
                  '--out', str(tmp_path)]) == 0
-    metrics = json.loads((run_folder / 'metrics.json').read_text())
+    kept = best_epoch(json.loads((run_folder / 'metrics.json').read_text()))
     out = capsys.readouterr().out
-    assert f"test accuracy: {metrics[-1]['test_acc']:.3f} on 2,000 reviews" in out
+    assert f"test accuracy: {kept['test_acc']:.3f} on 2,000 reviews" in out
     assert 'positive: precision' in out and 'expected calibration error' in out
     assert json.loads((tmp_path / 'evaluation.json').read_text()) == \
         json.loads((run_folder / 'evaluation.json').read_text())
@@ -81,12 +107,14 @@ def test_predict_bad_inputs(run_folder, tmp_path, capsys):
 
 
 def test_prepare_reports_the_data(imdb_data, capsys):
-    assert main(['prepare']) == 0
+    assert main(['prepare', '--tokenizer', 'book']) == 0
     out = capsys.readouterr().out
     assert 'train: 25,000 reviews (12,500 positive), features (25000, 500) int32' in out
     assert 'vocabulary: 49,346 tokens (min_freq=5)' in out
     assert 'word vectors: glove.6b.50d-packaged, 400,001 tokens x 50' in out
     assert 'vocabulary entries with a vector: 19,115 of 49,345 (38.7%)' in out
+    assert main(['prepare']) == 0  # the tokens of the preset best, which train uses
+    assert 'vocabulary: 29,168 tokens (min_freq=5)' in capsys.readouterr().out
 
 
 def test_bad_values_exit_non_zero(capsys):
@@ -142,63 +170,41 @@ def test_bench_bad_values(capsys, tmp_path):
     assert 'No checkpoint at' in capsys.readouterr().err
 
 
-def test_train_with_mxnet_and_evaluate_with_torch(tmp_path, imdb_data, capsys):
-    """The main command trains with either backend; the checkpoint serves both."""
+def test_train_with_mxnet_and_the_book_preset_and_evaluate_with_torch(tmp_path, imdb_data,
+                                                                     capsys):
+    """The main command trains with either backend and from either preset (options
+    override it); the checkpoint serves both backends."""
     out = tmp_path / 'mx'
-    assert main(['train', '--backend', 'mxnet', '--limit', '400', '--num-steps', '100',
-                 '--epochs', '1', '--valid-size', '50', '--out', str(out)]) == 0
+    assert main(['train', '--backend', 'mxnet', '--preset', 'book', '--recipe', 'fast',
+                 '--limit', '400', '--num-steps', '100', '--epochs', '1', '--valid-size', '50',
+                 '--valid-split', 'movie', '--weight-decay', '1e-6', '--out', str(out)]) == 0
     config = json.loads((out / 'config.json').read_text())
-    assert config['backend'] == 'mxnet' and config['recipe'] == 'fast'
+    assert (config['backend'], config['preset'], config['recipe'], config['tokenizer'],
+            config['freeze_embedding'], config['lr'], config['weight_decay'],
+            config['valid_split']) == ('mxnet', 'book', 'fast', 'book', True, 0.01, 1e-6,
+                                       'movie')
     test_acc = json.loads((out / 'metrics.json').read_text())[-1]['test_acc']
     capsys.readouterr()
     assert main(['evaluate', str(out / 'model.npz'), '--limit', '400',
                  '--backend', 'torch']) == 0
     reported = float(capsys.readouterr().out.split('test accuracy: ')[1].split()[0])
     assert abs(reported - test_acc) <= 0.0025  # the same reviews, to 3 decimals
-
-
-@pytest.mark.data
-def test_train_with_glove_tokens_and_the_best_validation_epoch(tmp_path, capsys):
-    out = tmp_path / 'glove'
-    assert main(['train', '--tokenizer', 'glove', '--keep-best-epoch', '--limit', '1000',
-                 '--num-steps', '100', '--epochs', '2', '--valid-size', '200',
-                 '--weight-decay', '1e-6', '--dropout', '0.2', '--valid-split', 'movie',
-                 '--out', str(out)]) == 0
-    config = json.loads((out / 'config.json').read_text())
-    assert (config['tokenizer'], config['keep_best_epoch'], config['weight_decay'],
-            config['dropout'], config['valid_split']) == ('glove', True, 1e-6, 0.2, 'movie')
-    assert len(imdb.load_imdb(100, tokenizer='glove').vocab) == 29_168  # the book's: 49,346
-    metrics = json.loads((out / 'metrics.json').read_text())
-    valid = [m['valid_acc'] for m in metrics]
-    best = metrics[valid.index(max(valid))]
-    assert (f"test accuracy: {best['test_acc']:.3f} (epoch {best['epoch']}, "
-            f"the best on validation)") in capsys.readouterr().out
-    # The checkpoint remembers its tokenizer: upper case and punctuation still work.
-    assert main(['predict', str(out / 'model.npz'), 'A WONDERFUL film!', 'a wonderful film !',
-                 'A WONDERFUL film!<br />']) == 0
-    lines = [line.split('\t')[:2] for line in capsys.readouterr().out.splitlines()]
-    assert lines[0] == lines[1] == lines[2]  # the book's split would see other tokens
-    assert main(['evaluate', str(out / 'model.npz'), '--limit', '1000']) == 0
-    reported = float(capsys.readouterr().out.split('test accuracy: ')[1].split()[0])
-    assert abs(reported - best['test_acc']) <= 0.0025  # the kept epoch's parameters
-    config, history = load_run(out)  # the kept epoch's exact numbers (the table rounds)
-    assert history.summary()['valid_acc'] == best['valid_acc'] and config['dropout'] == 0.2
     assert main(['results', str(out)]) == 0
-    assert (f"| 0.01, weight decay 1e-06, dropout 0.2 | "
-            f"{best['epoch']}/2 (best valid, by movie) | "
-            f"{best['valid_acc']:.3f} | {best['test_acc']:.3f} | "
-            f"{metrics[-1]['test_acc']:.3f} |") in capsys.readouterr().out
+    assert ("| mx | mxnet | fast | book | glove.6b.50d-packaged frozen "
+            "| 0.01, weight decay 1e-06 | 1/1 | ") in capsys.readouterr().out
 
 
 def test_results_table_has_one_row_per_run(run_folder, tmp_path, capsys):
     assert main(['results', str(run_folder), str(run_folder)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    last = json.loads((run_folder / 'metrics.json').read_text())[-1]
+    metrics = json.loads((run_folder / 'metrics.json').read_text())
+    kept = best_epoch(metrics)
     assert lines[0].startswith('| run | backend | recipe | tokenizer |') and len(lines) == 4
-    assert (f"| {run_folder.name} | torch | fast | book | glove.6b.50d-packaged fine-tuned "
-            f"| 0.01 | 3/3 | {last['valid_acc']:.3f} | {last['test_acc']:.3f} "
-            f"| {last['test_acc']:.3f} |"
+    assert (f"| {run_folder.name} | torch | fast | glove | glove.6b.50d-packaged fine-tuned "
+            f"| 0.01, dropout 0.5 | {kept['epoch']}/3 (best valid) | {kept['valid_acc']:.3f} "
+            f"| {kept['test_acc']:.3f} | {metrics[-1]['test_acc']:.3f} |"
             ) in lines[2]
+    assert load_run(run_folder)[1].summary()['valid_acc'] == kept['valid_acc']  # unrounded
     assert main(['results', str(tmp_path)]) == 1
     assert 'is not a finished run folder: ' in capsys.readouterr().err
 

@@ -9,12 +9,19 @@ from d2lsent import config
 from d2lsent.config import Config
 
 
-def test_config_defaults_are_the_books_recipe():
+def test_the_defaults_are_the_preset_best_and_book_is_one_name_away():
     c = Config()
     assert (c.num_hiddens, c.num_layers, c.batch_size, c.num_steps, c.num_epochs) == \
-        (100, 2, 64, 500, 5)
-    assert not c.freeze_embedding and c.weight_decay == 0 and c.dropout == 0
-    assert c.recipe == 'fast'
+        (100, 2, 64, 500, 5)  # the book's sizes in every preset
+    assert (c.tokenizer, c.dropout, c.lr, c.keep_best_epoch, c.recipe) == \
+        ('glove', 0.5, 0.002, True, 'fast')
+    assert config.preset('best') == c
+    book = config.preset('book')
+    assert (book.tokenizer, book.dropout, book.lr, book.freeze_embedding, book.recipe,
+            book.keep_best_epoch) == ('book', 0.0, 0.01, True, 'book', False)
+    assert config.preset('book', lr=0.02).lr == 0.02  # a value given overrides the preset
+    with pytest.raises(ValueError, match="Unknown preset 'fast': use one of best, book"):
+        config.preset('fast')
 
 
 @pytest.mark.parametrize('field, value', [('batch_size', 0), ('num_epochs', -1), ('lr', 0),
@@ -31,17 +38,23 @@ def test_config_rejects_bad_values(field, value):
 
 def test_every_setting_has_an_option_with_its_default_and_help():
     parser = argparse.ArgumentParser()
-    config.add_options(parser)
+    config.add_options(parser, presets=True)
     assert config.from_options(parser.parse_args([])) == Config()
     text = ' '.join(parser.format_help().split())
     for field in dataclasses.fields(Config):
         assert f'{config.option(field)} ' in text
-        assert f'(default: {field.default})' in text
-    args = parser.parse_args(['--epochs', '3', '--lr', '0.002', '--freeze-embedding',
-                              '--tokenizer', 'glove'])
+        book = getattr(config.preset('book'), field.name)
+        assert (f'(default: {field.default})' if book == field.default else
+                f'(best: {field.default}, book: {book})') in text
+    args = parser.parse_args(['--epochs', '3', '--lr', '0.02', '--freeze-embedding',
+                              '--tokenizer', 'book'])
     c = config.from_options(args)
-    assert (c.num_epochs, c.lr, c.freeze_embedding, c.tokenizer) == (3, 0.002, True, 'glove')
+    assert (c.num_epochs, c.lr, c.freeze_embedding, c.tokenizer) == (3, 0.02, True, 'book')
+    assert c.dropout == 0.5  # not given: the preset's
     assert not config.from_options(parser.parse_args(['--no-freeze-embedding'])).freeze_embedding
+    book = config.from_options(parser.parse_args(['--preset', 'book', '--no-freeze-embedding']))
+    assert book == config.preset('book', freeze_embedding=False)
+    assert config.given_options(parser.parse_args(['--preset', 'book'])) == {}
 
 
 @pytest.mark.parametrize('field, value, message', [

@@ -34,6 +34,7 @@ def test_matches_d2l_on_real_data(imdb_data):
     assert sorted(zip(*ours)) == sorted(zip(*book))
     book_vocab = d2l.Vocab(d2l.tokenize(book[0]), min_freq=5)
     assert imdb_data.vocab.idx_to_token == book_vocab.idx_to_token
+    assert sorted(imdb_data.vocab.token_freqs) == sorted(book_vocab.token_freqs)  # the counts
     book_features = np.array([d2l.truncate_pad(book_vocab[line], 500, book_vocab['<pad>'])
                               for line in d2l.tokenize(imdb_data.train_reviews[:2000])])
     assert (book_features == imdb_data.train_features[:2000]).all()
@@ -122,21 +123,27 @@ def test_load_data_imdb_batches(imdb_data):
     assert (y == 1).all()
 
 
-def test_arrays_are_kept_on_disk_for_the_next_process(imdb_data, tmp_path):
+def test_token_ids_are_kept_on_disk_for_the_next_process(imdb_data, tmp_path):
     data_dir = str(download.download_extract('aclImdb'))
-    arrays = imdb.load_imdb(500)
-    path = imdb._stored(data_dir, 500, 5, 'book')
+    path = imdb._stored(data_dir, 5, 'book')
     assert path.is_file() and path.parent.name == 'aclImdb-arrays'
-    assert path != imdb._stored(data_dir, 100, 5, 'book') != imdb._stored(data_dir, 500, 5,
-                                                                           'glove')
-    stored = imdb._read_stored(path)
-    assert stored.vocab.idx_to_token == arrays.vocab.idx_to_token
-    assert stored.vocab.token_freqs == arrays.vocab.token_freqs  # GloVe's coverage counts
-    assert stored.train_reviews == arrays.train_reviews and stored.tokenizer == 'book'
-    for name, value in vars(arrays).items():
+    assert path != imdb._stored(data_dir, 5, 'glove') != imdb._stored(data_dir, 3, 'book')
+    stored, kept = imdb._read_stored(path), imdb._token_ids(5, data_dir, 'book')
+    assert stored['vocab'].idx_to_token == imdb_data.vocab.idx_to_token
+    assert stored['vocab'].token_freqs == imdb_data.vocab.token_freqs  # GloVe's coverage
+    assert stored['train_reviews'] == imdb_data.train_reviews
+    for name, value in kept.items():
         if isinstance(value, np.ndarray):
-            assert np.array_equal(getattr(stored, name), value), name
+            assert np.array_equal(stored[name], value), name
     damaged = tmp_path / 'damaged.npz'
     damaged.write_bytes(path.read_bytes()[:1000])
     assert imdb._read_stored(damaged) is None  # then load_imdb tokenizes again
-    assert imdb._stored(str(tmp_path), 500, 5, 'book') is None  # no marker: not verified
+    assert imdb._stored(str(tmp_path), 5, 'book') is None  # no marker: not verified
+
+
+def test_other_num_steps_pad_the_same_token_ids(imdb_data):
+    short = imdb.load_imdb(100)
+    assert short.train_features.shape == (25_000, 100)
+    assert np.array_equal(short.train_features, imdb_data.train_features[:, :100])
+    assert np.array_equal(short.test_lengths, np.minimum(imdb_data.test_num_tokens, 100))
+    assert np.array_equal(imdb_data.test_lengths, np.minimum(imdb_data.test_num_tokens, 500))

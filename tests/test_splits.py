@@ -8,7 +8,7 @@ from d2lsent.config import Config
 
 
 def test_splits_are_disjoint_seeded_and_balanced(imdb_data):
-    config = Config(limit=1000, valid_size=100, batch_size=50, seed=1)
+    config = Config(limit=1000, valid_size=100, batch_size=50, seed=1, tokenizer='book')
     train_iter, valid_iter, test_iter, vocab = splits.make_splits(config)
     assert (train_iter.num_examples, valid_iter.num_examples, test_iter.num_examples) == \
         (900, 100, 1000)
@@ -41,7 +41,7 @@ def test_validation_by_movie_holds_out_whole_movies(imdb_data, limit, valid_size
 
 @pytest.mark.parametrize('recipe', ['fast', 'book'])
 def test_full_split_sizes(imdb_data, recipe):
-    train_iter, valid_iter, test_iter, _ = splits.make_splits(Config(recipe=recipe))
+    train_iter, valid_iter, test_iter, _ = splits.make_splits(Config(recipe=recipe, tokenizer='book'))
     assert (train_iter.num_examples, valid_iter.num_examples, test_iter.num_examples) == \
         (22_500, 2_500, 25_000)
     X = next(iter(test_iter))[0]
