@@ -29,7 +29,7 @@ def load_pretrained(backend, device=None):
     if not PATH.is_file():
         raise FileNotFoundError(f'The pretrained model {PATH} is missing: reinstall '
                                 f'd2lsent, or give the model.npz of a run folder.')
-    return checkpoint.load_model(backend, PATH)
+    return checkpoint.load_model(backend, PATH, device=device)
 
 
 def check_accuracy(backend, net, config):
