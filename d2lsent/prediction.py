@@ -47,19 +47,24 @@ def predict_sentiment(backend, net, vocab, text, tokenizer='book', num_steps=500
     """``('positive' | 'negative', probability of that label)`` for one review, split
     into tokens as the vocabulary was (``config.tokenizer``) and cut, as in training,
     to its first ``num_steps`` tokens (``config.num_steps``)."""
-    X = backend.to_tensor(np.array([review_ids(vocab, text, tokenizer, num_steps)],
-                                   dtype=np.int32))
-    return sentiment(softmax(backend.predict_logits(net, X))[0])
+    return _sentiment_of(backend, net, vocab[review_tokens(text, tokenizer, num_steps)])
 
 
 def read_review(backend, net, vocab, text, tokenizer='book', num_steps=500):
     """What the model makes of one review: ``dict(label, probability, unknown)``, the
     label and its probability as ``predict_sentiment`` gives them, and the words it
     does not know (read as ``<unk>``), in the order they first appear."""
-    label, probability = predict_sentiment(backend, net, vocab, text, tokenizer, num_steps)
-    tokens = first_tokens(tokenizer, text, num_steps)
-    unknown = list(dict.fromkeys(t for t in tokens if vocab[t] == vocab.unk))
+    tokens = review_tokens(text, tokenizer, num_steps)  # tokenized once for both
+    ids = vocab[tokens]
+    label, probability = _sentiment_of(backend, net, ids)
+    unknown = list(dict.fromkeys(t for t, i in zip(tokens, ids) if i == vocab.unk))
     return dict(label=label, probability=probability, unknown=unknown)
+
+
+def _sentiment_of(backend, net, ids):
+    """``sentiment`` of one review given as its token ids."""
+    X = backend.to_tensor(np.array([ids], dtype=np.int32))
+    return sentiment(softmax(backend.predict_logits(net, X))[0])
 
 
 def describe_reading(reading):
@@ -84,13 +89,13 @@ def in_example_order(data_iter, batch_outputs):
     return result
 
 
-def review_ids(vocab, review, tokenizer='book', num_steps=500):
-    """Token ids of the first ``num_steps`` tokens of one review, for prediction; an
-    empty review is an error."""
+def review_tokens(review, tokenizer='book', num_steps=500):
+    """The first ``num_steps`` tokens of one review, for prediction; an empty review is
+    an error."""
     tokens = first_tokens(tokenizer, review, num_steps)
     if not tokens:
         raise ValueError('The review is empty: give at least one word.')
-    return vocab[tokens]
+    return tokens
 
 
 def sentiment(probs):

@@ -60,7 +60,7 @@ def export(backend, run, path=PATH, card=CARD):
     finally:
         unchecked.unlink(missing_ok=True)
     with atomic_write(card) as f:
-        f.write(model_card(run, path, vocab, config, report, full, check))
+        f.write(model_card(run, path, half, vocab, config, report, full, check))
     return path, card
 
 
@@ -69,7 +69,7 @@ def _table(header, rows):
     return '\n'.join(lines + ['| ' + ' | '.join(map(str, r)) + ' |' for r in rows])
 
 
-def model_card(run, path, vocab, config, report, full_accuracy, check):
+def model_card(run, path, params, vocab, config, report, full_accuracy, check):
     """The model card of the shipped model, in Markdown, from the run's files and the
     evaluation of the stored weights (every number here is computed, none typed)."""
     settings, history = load_run(run)  # the history selects the epoch the run kept
@@ -77,7 +77,7 @@ def model_card(run, path, vocab, config, report, full_accuracy, check):
     n, acc = report['reviews'], report['accuracy']
     stderr = math.sqrt(acc * (1 - acc) / n)
     minutes = sum(r['train_seconds'] + r['eval_seconds'] for r in metrics) / 60
-    params = sum(int(np.prod(v.shape)) for v in checkpoint.load(path)[0].values())
+    num_params = sum(v.size for v in params.values())
     epochs = _table(['epoch', 'loss', 'train acc', 'valid acc', 'test acc', 'examples/s'],
                     [(r['epoch'], f"{r['train_loss']:.3f}", f"{r['train_acc']:.3f}",
                       f"{r['valid_acc']:.3f}", f"{r['test_acc']:.3f}",
@@ -106,7 +106,7 @@ A 2-layer bidirectional LSTM (100 hidden units per direction) over GloVe word ve
 which reads the outputs at the first and the last time step and classifies an English
 movie review as positive or negative: the model of Dive into Deep Learning's section
 "Sentiment Analysis: Using Recurrent Neural Networks", trained with this project's
-preset `{settings.get('preset', 'best')}`. {params:,} parameters, stored as float16
+preset `{settings.get('preset', 'best')}`. {num_params:,} parameters, stored as float16
 ({path.stat().st_size / 2**20:.1f} MiB); both backends load it
 (`d2l.load_pretrained()`, `python -m d2lsent predict "a review"`).
 
