@@ -11,7 +11,7 @@ MX2_TESTS := tests/test_mxnet.py tests/test_backend.py tests/test_mxnet_layout.p
 # Offline mirror of the data: ../shared/data when it exists (see README).
 export D2LSENT_MIRROR ?= $(abspath $(wildcard ../shared/data))
 
-.PHONY: env env-mx2 train test test-fast lab notebooks ablations pretrained clean
+.PHONY: env env-mx2 train test test-fast lab notebooks ablations pretrained book browser clean
 
 env: $(VENV)/.installed
 
@@ -20,7 +20,7 @@ env-mx2: $(VENV_MX2)/.installed
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c requirements.lock -e '.[notebooks,test]'
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[notebooks,test,book]'
 	$(PY) -m ipykernel install --sys-prefix --name d2lsent --display-name "Python (d2lsent)"
 	touch $@
 
@@ -36,7 +36,7 @@ $(VENV_MX2)/.installed: requirements-mx2.txt requirements.lock pyproject.toml
 
 train: env
 	$(PY) -m d2lsent prepare
-	$(PY) -m d2lsent train $(TRAIN_ARGS)
+	$(PY) -m d2lsent train --processes auto $(TRAIN_ARGS)
 
 # The results chapter's ablations: full runs (5 epochs, all reviews), each changing one
 # setting of another run (frozen and dropout: of the glove-tokens runs; weight decay: of
@@ -97,9 +97,10 @@ pretrained: env
 	$(PY) -c "import sys; from d2lsent import backend, pretrained; \
 	  print(*pretrained.export(backend.load('torch'), sys.argv[1]))" $(RUN)
 
-# Notebooks run in smoke size here (D2LSENT_SMOKE=1); `make notebooks` runs them in full.
-# Then the MXNet tests again under MXNet 2.0.0b1.
-test: env env-mx2
+# Notebooks run in smoke size here (D2LSENT_SMOKE=1); `make notebooks` runs them in full;
+# tests/test_browser.py opens them and the website in Chromium. Then the MXNet tests
+# again under MXNet 2.0.0b1.
+test: env env-mx2 book browser
 	D2LSENT_SMOKE=1 $(PY) -m pytest
 	$(VENV_MX2)/bin/python -m pytest -p no:nbval -o addopts= $(MX2_TESTS)
 
@@ -108,22 +109,40 @@ test: env env-mx2
 test-fast: env
 	$(PY) -m pytest -p no:nbval -o addopts= -m 'not data and not slow' tests
 
-lab: env
-	$(VENV)/bin/jupyter lab notebooks/
+# The chapter as a website, from the notebooks' stored outputs (Sphinx and MyST-NB;
+# warnings are errors): build/book/html/index.html
+book: build/book/html/index.html
 
-# Re-execute every notebook from its .py source and store real outputs. The metadata
+build/book/html/index.html: $(VENV)/.installed $(wildcard notebooks/*.ipynb notebooks/solutions/*.ipynb docs/book/*)
+	rm -rf build/book
+	$(PY) -m sphinx -W --keep-going -q -b html -c docs/book . build/book/html
+
+# Debian's Chromium and its driver, for the browser test (apt-get: needs root).
+browser:
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
+
+lab: env
+	# Passive OpenMP waits: a kernel beside make train (one thread per process) keeps its
+	# share of the cores instead of spinning (BENCHMARKS.md, "Sharing two cores").
+	OMP_WAIT_POLICY=PASSIVE $(VENV)/bin/jupyter lab notebooks/
+
+# Re-execute every notebook from its .py source and store real outputs, progress bars as
+# a terminal shows them (CoalesceStreamsPreprocessor: the text after each \r). The metadata
 # filters are stored in each notebook too, so `jupytext --to py:percent --output -`
 # (the pairing check) renders the .py exactly.
 JUPYTEXT_META := {"jupytext": {"notebook_metadata_filter": "kernelspec,jupytext,-jupytext.text_representation.jupytext_version", "cell_metadata_filter": "tags,-all"}}
 notebooks: env
-	for nb in notebooks/[0-9]*.py; do \
+	for nb in notebooks/[0-9]*.py notebooks/solutions/[0-9]*.py; do \
 	  $(VENV)/bin/jupytext --sync $$nb && \
 	  $(VENV)/bin/jupytext --quiet --update-metadata '$(JUPYTEXT_META)' $${nb%.py}.ipynb && \
 	  $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.record_timing=False --ExecutePreprocessor.timeout=-1 \
-	    $${nb%.py}.ipynb || exit 1; \
+	    $${nb%.py}.ipynb && \
+	  $(VENV)/bin/jupyter nbconvert --to notebook --inplace \
+	    --CoalesceStreamsPreprocessor.enabled=True $${nb%.py}.ipynb || exit 1; \
 	done
-	$(VENV)/bin/jupytext --sync notebooks/[0-9]*.ipynb
+	$(VENV)/bin/jupytext --sync notebooks/[0-9]*.ipynb notebooks/solutions/[0-9]*.ipynb
 
 clean:
 	rm -rf $(VENV) $(VENV_MX2)

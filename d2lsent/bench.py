@@ -1,12 +1,15 @@
 """Benchmark: time real IMDb training minibatches of each recipe in one process.
 
-``python -m d2lsent bench --backend torch --recipe book,fast --batches 20 --json``
+``python -m d2lsent bench --backend torch --recipe book-code,book,fast --batches 20 --json``
 
-Each recipe builds its own model (GloVe-initialised, seeded) and trains it on
-``batches`` minibatches of the training reviews, after one warm-up step that
-is not timed. The minibatches are spread evenly over one epoch's batches
-ordered by width, so a few of them represent a whole epoch's mix of short and
-long reviews (for the book recipe every batch is 500 steps wide anyway).
+``book-code`` is the book's own code (``d2lsent.bookcode``: the d2l package's
+data functions and training step, the section's model), the reference every
+other row is compared with. Each recipe builds its own model (GloVe-initialised,
+seeded) and trains it on ``batches`` minibatches of the training reviews, after
+one warm-up step that is not timed. The minibatches are spread evenly over one
+epoch's batches ordered by width, so a few of them represent a whole epoch's mix
+of short and long reviews (for the book's recipe every batch is 500 steps wide
+anyway; the book's code takes the first batches of its shuffled loader).
 """
 import json
 import resource
@@ -15,12 +18,15 @@ import time
 
 import numpy as np
 
-from . import imdb
+from . import bookcode, download, imdb, machine
 from .batching import Buckets, Minibatches
 from .checkpoint import load
 from .config import Config
 from .glove import TokenEmbedding
-from .machine import describe_machine
+from .config import RECIPES as CONFIG_RECIPES
+
+BOOK_CODE = 'book-code'
+RECIPES = (BOOK_CODE, *CONFIG_RECIPES)
 
 
 def sample_batches(config, num_batches):
@@ -58,6 +64,31 @@ def time_train_steps(backend, vocab, embedding, config, batches, flush, checkpoi
     return seconds, flushing
 
 
+def time_book_code(backend_name, embedding, num_batches):
+    """Seconds of each training step of the book's own code, and its minibatches."""
+    d2l, net, train_iter, loss, trainer, devices = bookcode.setup(
+        backend_name, download.download_extract('aclImdb'), embedding)
+    seconds, batches = [], []
+    for X, y in train_iter:
+        start = time.perf_counter()
+        loss_sum = d2l.train_batch_ch13(net, X, y, loss, trainer, devices)[0]
+        float(loss_sum.detach() if hasattr(loss_sum, 'detach') else loss_sum)  # the end
+        seconds.append(time.perf_counter() - start)
+        batches.append((X, y))
+        if len(batches) == num_batches:
+            return seconds, batches
+
+
+def flops_per_position(config, embed_size):
+    """About how many floating-point operations training costs per position of a
+    minibatch: the LSTM's products of inputs and hidden states with its weights
+    (2 per multiply-add, 4 gates, both directions, every layer), backward twice
+    the forward. The embedding and the decoder add less than 1%."""
+    h = config.num_hiddens
+    inputs = [embed_size] + [2 * h] * (config.num_layers - 1)
+    return 3 * sum(2 * 2 * 4 * h * (i + h) for i in inputs)
+
+
 def peak_rss_mb():
     """The largest resident memory of this process so far (Linux: kB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -70,40 +101,48 @@ def run(backend, recipes, num_batches, config=None, flush_denormals=None, checkp
     """
     config = config or Config()
     embedding = TokenEmbedding(config.embedding)
-    results = []
+    results, peak = [], machine.peak_gflops()
     # The book's tokens and model (no dropout), as the book times; a checkpoint's tokens.
     tokenizer = load(checkpoint)[2].tokenizer if checkpoint else 'book'
     for recipe in recipes:
-        c = Config(**{**config.__dict__, 'recipe': recipe, 'tokenizer': tokenizer,
-                      'dropout': 0.0})
-        batches = sample_batches(c, num_batches + 1)
-        vocab = imdb.load_imdb(c.num_steps, tokenizer=tokenizer).vocab
-        flush = recipe == 'fast' if flush_denormals is None else flush_denormals
-        seconds, flush = time_train_steps(backend, vocab, embedding, c, batches, flush,
-                                          checkpoint)
+        c = Config(**{**config.__dict__, 'recipe': recipe if recipe != BOOK_CODE else 'book',
+                      'tokenizer': tokenizer, 'dropout': 0.0})
+        if recipe == BOOK_CODE:  # the book's own: no denormals flushed (PyTorch), no lengths
+            seconds, batches = time_book_code(backend.NAME, embedding, num_batches + 1)
+            flush = getattr(backend, 'FLUSHING', False)  # MXNet: this process's mode
+            tokens = None
+        else:
+            batches = sample_batches(c, num_batches + 1)
+            vocab = imdb.load_imdb(c.num_steps, tokenizer=tokenizer).vocab
+            flush = recipe == 'fast' if flush_denormals is None else flush_denormals
+            seconds, flush = time_train_steps(backend, vocab, embedding, c, batches, flush,
+                                              checkpoint)
+            tokens = sum(int(b[2].sum()) for b in batches[1:])
         seconds = seconds[1:]  # the first step warms up
         examples = sum(len(b[1]) for b in batches[1:])
-        tokens = sum(int(b[2].sum()) for b in batches[1:])
-        positions = sum(b[0].size for b in batches[1:])
+        positions = sum(int(np.prod(b[0].shape)) for b in batches[1:])
+        gflops = flops_per_position(c, embedding.dim) * positions / sum(seconds) / 1e9
         results.append(dict(
             backend=backend.NAME, recipe=recipe,
             flush_denormals=bool(flush), start=str(checkpoint or 'fresh model'),
             batches=num_batches, batch_size=c.batch_size,
             examples_per_s=round(examples / sum(seconds), 2),
-            tokens_per_s=round(tokens / sum(seconds)),
-            padding_fraction=round(1 - tokens / positions, 4),
+            tokens_per_s=tokens and round(tokens / sum(seconds)),
+            padding_fraction=tokens and round(1 - tokens / positions, 4),
             median_step_s=round(statistics.median(seconds), 4),
+            gflops=round(gflops, 1), peak_share=peak and round(gflops / peak, 3),
             peak_rss_mb=round(peak_rss_mb()), threads=backend.num_threads(),
-            machine=describe_machine()))
+            machine=machine.describe_machine()))
     return results
 
 
-def ratio(results, numerator='fast', denominator='book'):
-    """``examples_per_s`` of one recipe over another's, when both ran."""
+def ratios(results):
+    """``{'fast/book-code': 2.7, ...}``: each recipe's examples/s over the reference's,
+    the book's own code (or, without it, the book's recipe)."""
     by_recipe = {r['recipe']: r['examples_per_s'] for r in results}
-    if numerator in by_recipe and denominator in by_recipe:
-        return round(by_recipe[numerator] / by_recipe[denominator], 2)
-    return None
+    reference = next((r for r in (BOOK_CODE, 'book') if r in by_recipe), None)
+    return {f'{name}/{reference}': round(speed / by_recipe[reference], 2)
+            for name, speed in by_recipe.items() if reference and name != reference}
 
 
 def report(results, as_json):
@@ -111,11 +150,13 @@ def report(results, as_json):
     for r in results:
         if as_json:
             print(json.dumps(r))
-        else:
-            print(f"{r['backend']:6} {r['recipe']:5} {r['examples_per_s']:8.1f} examples/s "
-                  f"{r['tokens_per_s']:8d} tokens/s  padding {r['padding_fraction']:.1%}  "
-                  f"median step {r['median_step_s']:.3f} s  peak RSS {r['peak_rss_mb']} MB")
-    speedup = ratio(results)
-    if speedup is not None:
-        print(json.dumps({'ratio_fast_over_book': speedup}) if as_json
-              else f'fast / book: {speedup}x examples/s')
+            continue
+        tokens = (f"{r['tokens_per_s']:8d} tokens/s  padding {r['padding_fraction']:.1%}"
+                  if r['tokens_per_s'] else f"{'':35}")
+        share = f" ({r['peak_share']:.0%} of peak)" if r['peak_share'] else ''
+        print(f"{r['backend']:6} {r['recipe']:9} {r['examples_per_s']:8.1f} examples/s "
+              f"{tokens}  median step {r['median_step_s']:.3f} s  "
+              f"{r['gflops']:6.1f} GFLOP/s{share}  peak RSS {r['peak_rss_mb']} MB")
+    if ratios(results):
+        print(json.dumps(ratios(results)) if as_json else
+              '  '.join(f'{k}: {v}x' for k, v in ratios(results).items()))

@@ -63,7 +63,8 @@ class Config:
         "split off punctuation and clitics, as GloVe's tokens", text.TOKENIZERS)
     recipe: str = setting(
         'fast', 'fast: length buckets, each batch padded to its longest review, a masked '
-        'LSTM; book: every review padded to num_steps, as the book', RECIPES)
+        'LSTM; book: every review padded to num_steps and Xavier on the LSTM\'s weights, as '
+        'the book', RECIPES)
     valid_size: int = setting(2500, 'training reviews held out for validation (at most a '
                               'fifth of those used)', low=1)
     valid_split: str = setting(

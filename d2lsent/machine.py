@@ -15,10 +15,9 @@ def launched_processes():
                          f"{os.environ['WORLD_SIZE']!r}: unset it, or launch with torchrun.")
 
 
-def describe_machine():
-    """Where a run happens: CPU model, family and vector width, count, OS, Python, date
-    (for stored outputs; "AMD EPYC" alone names several generations of CPU)."""
-    cpu, info = platform.processor() or platform.machine(), {}
+def _cpuinfo():
+    """The first processor's fields in /proc/cpuinfo (empty where there is none)."""
+    info = {}
     try:
         with open('/proc/cpuinfo') as f:
             for line in f:
@@ -26,6 +25,29 @@ def describe_machine():
                 info.setdefault(key.strip(), value.strip())
     except OSError:
         pass
+    return info
+
+
+def peak_gflops():
+    """Single-precision GFLOP/s that all cores can do at most: cores x clock x floats
+    per vector x 2 (a fused multiply-add) x 2 FMA units; None without /proc/cpuinfo.
+
+    AMD family 25 (Zen 3 and 4) runs AVX-512 on 256-bit units, so it counts as AVX2.
+    """
+    info = _cpuinfo()
+    if 'cpu MHz' not in info:
+        return None
+    flags = info.get('flags', '').split()
+    full_avx512 = 'avx512f' in flags and not (info.get('vendor_id') == 'AuthenticAMD'
+                                              and info.get('cpu family') == '25')
+    floats = 16 if full_avx512 else 8 if 'avx2' in flags else 4
+    return os.cpu_count() * float(info['cpu MHz']) / 1000 * floats * 2 * 2
+
+
+def describe_machine():
+    """Where a run happens: CPU model, family and vector width, count, OS, Python, date
+    (for stored outputs; "AMD EPYC" alone names several generations of CPU)."""
+    cpu, info = platform.processor() or platform.machine(), _cpuinfo()
     if 'model name' in info:
         vectors = ('AVX-512' if 'avx512f' in info.get('flags', '').split()
                    else 'AVX2' if 'avx2' in info.get('flags', '').split() else 'no AVX2')

@@ -235,23 +235,39 @@ class BiRNN(nn.Block):
         return self.decoder(encoding)
 
 
-def initialize(net, device=None):
-    """The book's per-block initialisation: Xavier on the embedding and the decoder,
-    the LSTM's own default (Gluon 2.0's Xavier rejects its fused 1-D weights)."""
+def initialize(net, device=None, lstm_xavier=False):
+    """Per block: Xavier on the embedding and the decoder, the LSTM Gluon's own default
+    (Gluon 2.0's Xavier rejects the fused LSTM's 1-D weights); with ``lstm_xavier``,
+    the book's ``net.initialize(init.Xavier())``: Xavier on the LSTM's weight matrices
+    too and its biases zero (in Gluon 2.0 drawn matrix by matrix into the fused vector)."""
     device = device or try_all_gpus()[0]
+    fused = hasattr(net.encoder, 'rnn_param')
+    if lstm_xavier and not fused:
+        return net.initialize(init.Xavier(), device)
     # The device goes by position: Gluon 1.x calls it ctx, Gluon 2.0 device.
     net.embedding.initialize(init.Xavier(), device)
-    if hasattr(net.encoder, 'rnn_param'):  # Gluon 2.0 sizes its fused vector from a batch
+    if fused:  # Gluon 2.0 sizes its fused vector from a batch
         net.encoder.infer_shape(np.zeros((1, 1, net.embedding.weight.shape[1])))
     net.encoder.initialize(init.Uniform(), device)  # initialize's own default init
     net.decoder.initialize(init.Xavier(), device)
+    if lstm_xavier:
+        params = {name: onp.zeros(p.shape) if 'bias' in name else _xavier(p.shape)
+                  for name, p in lstm_params(net.encoder).items()}
+        _set_lstm(net.encoder, {f'encoder.{k}': v for k, v in params.items()})
+
+
+def _xavier(shape):
+    """A matrix drawn as Gluon's ``init.Xavier()`` draws it (uniform, magnitude 3)."""
+    bound = (3 / ((shape[0] + shape[1]) / 2)) ** 0.5
+    return np.random.uniform(-bound, bound, shape).asnumpy()
 
 
 def new_model(vocab_size, embed_size, config, device=None):
-    """A ``BiRNN`` for ``config``, initialised per block (``initialize``), on ``device``."""
+    """A ``BiRNN`` for ``config``, initialised (``initialize``; the LSTM as the book
+    does in the book's recipe), on ``device``."""
     net = BiRNN(vocab_size, embed_size, config.num_hiddens, config.num_layers,
                 config.dropout)
-    initialize(net, device)
+    initialize(net, device, lstm_xavier=config.recipe == 'book')
     return net
 
 
@@ -370,7 +386,11 @@ def set_params(net, params):
     for name in ('embedding.weight', 'decoder.weight', 'decoder.bias'):
         block, kind = name.split('.')
         getattr(getattr(net, block), kind).set_data(np.array(params[name]))
-    lstm = net.encoder
+    _set_lstm(net.encoder, params)
+
+
+def _set_lstm(lstm, params):
+    """Copy ``{PyTorch name: array}`` (``encoder.`` names) into a Gluon LSTM."""
     names = layout.lstm_names(lstm._num_layers)
     if hasattr(lstm, 'rnn_param'):  # Gluon 2.0: one fused vector
         lstm.rnn_param.set_data(np.array(layout.pack(params, names)))

@@ -184,11 +184,19 @@ class BiRNN(nn.Module):
         return self.decoder(encoding)
 
 
-def initialize(net, device=None):
-    """Per-block initialisation: Xavier on the embedding and the decoder; the LSTM
-    keeps PyTorch's own (set when it was built)."""
-    nn.init.xavier_uniform_(net.embedding.weight)
+def initialize(net, device=None, lstm_xavier=False):
+    """Xavier on the embedding and the decoder; the LSTM keeps PyTorch's own
+    initialisation (set when it was built) unless ``lstm_xavier``, which puts
+    Xavier on its weight matrices too, as the book's ``init_weights`` does."""
+    if lstm_xavier:  # in the order of the book's init_weights: the same draws from a seed
+        for name, param in net.encoder.named_parameters():
+            if 'weight' in name:
+                nn.init.xavier_uniform_(param)
+    else:
+        nn.init.xavier_uniform_(net.embedding.weight)
     nn.init.xavier_uniform_(net.decoder.weight)
+    if lstm_xavier:  # the book leaves it to GloVe (or to PyTorch's default)
+        nn.init.xavier_uniform_(net.embedding.weight)
     return net.to(device or default_device())
 
 
@@ -209,17 +217,18 @@ def set_params(net, params):
 
 
 def new_model(vocab_size, embed_size, config, device=None):
-    """A ``BiRNN`` for ``config``, initialised per block (``initialize``), on ``device``."""
+    """A ``BiRNN`` for ``config``, initialised (``initialize``; the LSTM as the book
+    does in the book's recipe), on ``device``."""
     net = BiRNN(vocab_size, embed_size, config.num_hiddens, config.num_layers,
                 config.dropout)
-    return initialize(net, device)
+    return initialize(net, device, lstm_xavier=config.recipe == 'book')
 
 
 def build_model(vocab, embedding, config, device=None):
     """A seeded ``BiRNN`` whose embedding is copied from ``embedding`` (GloVe).
 
     Xavier initialises the embedding and the decoder; the LSTM keeps PyTorch's
-    own initialisation. The embedding is fine-tuned unless
+    own initialisation, except in the book's recipe (``initialize``). The embedding is fine-tuned unless
     ``config.freeze_embedding``; it keeps Xavier's values (the width of
     ``embedding``) if ``config.embedding_init == 'xavier'``.
     """

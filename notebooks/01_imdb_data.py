@@ -196,3 +196,19 @@ print('same token ids in the first batch:', bool((X_mx.asnumpy() == X.numpy()).a
 # * Whitespace tokenization with `min_freq=5` gives the book's vocabulary of 49,346 tokens.
 # * Reviews average about 234 tokens (median 174); padding to 500 makes more than half of
 #   each minibatch padding.
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. Which settings of this section could make training faster? (The book asks this.)
+#    One of them is `num_steps`: what share of the positions of the training features is
+#    padding at 250 steps? Check your answer with
+#    `exercises.check_padding_share(share, num_steps=250)` (`from d2lsent import exercises`).
+# 2. How many training reviews are longer than 500 tokens, so that the book's model never
+#    reads their end? Check: `exercises.check_truncated(count)`.
+# 3. The book's vocabulary has no `<pad>` token, so padding is `<unk>`. Build it with
+#    `reserved_tokens=['<pad>']`: how many tokens does it hold, and what is the id of
+#    `<pad>`? What changes for a model trained on it? Check:
+#    `exercises.check_reserved_pad(size, pad_id)`.
+#
+# Worked solutions: [the solutions notebook](solutions/01_imdb_data_solutions.ipynb).

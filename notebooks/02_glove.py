@@ -144,3 +144,16 @@ print(embeds.shape, embeds.dtype,
 # * With the book's case-keeping whitespace tokens, only 38.7% of the IMDb vocabulary
 #   entries (74.8% of the token occurrences) have a GloVe vector; lower-casing would
 #   raise that to 56.9% (83.8%).
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. With the GloVe-style tokenizer (`imdb.load_imdb(tokenizer='glove')`), what share of
+#    the vocabulary's entries has a GloVe vector? Check: `exercises.check_coverage(share)`
+#    (`from d2lsent import exercises`).
+# 2. Which three tokens are nearest to *awful*, and to *brilliant*? Are they all of the
+#    same sentiment? What does that mean for a classifier that starts from these vectors?
+# 3. (After the book's "Word Similarity and Analogy") Find an analogy about sentiment that
+#    the vectors get wrong: try `good : bad :: great : ?` and a few of your own.
+#
+# Worked solutions: [the solutions notebook](solutions/02_glove_solutions.ipynb).

@@ -22,8 +22,8 @@
 # holding both directions, are concatenated and a linear layer turns them into two
 # scores, *negative* and *positive*.
 #
-# **Smoke and full runs.** Training on all 25,000 reviews for 5 epochs takes about half
-# an hour on a 2-core CPU with the fast recipe introduced below (the book's recipe takes
+# **Smoke and full runs.** Training on the 22,500 training reviews (the other 2,500 are
+# held out for validation) for 5 epochs takes about half an hour on a 2-core CPU with the fast recipe introduced below (the book's recipe takes
 # well over an hour). With the environment variable `D2LSENT_SMOKE=1` (as CI sets it),
 # the notebook trains a small model on 2,000 reviews cut to 100 tokens, 2 epochs, instead. The
 # stored outputs say which run produced them and where.
@@ -119,10 +119,11 @@ print('parameters:', f'{sum(p.numel() for p in demo.parameters()):,}')
 #   own, the backward one on every review reversed within its length, so the outputs at
 #   the real tokens are exactly those of the review run alone; the model reads them at
 #   each review's first and last token.
-# * **No denormals**: late in backpropagation through time the gradients become so small
-#   that the CPU handles them in slow microcode; the fast recipe flushes them to zero.
+# * **No denormals**: the fast recipe flushes floats too small for the normal range to
+#   zero, which some CPUs handle in slow microcode; on this project's machines it made no
+#   measurable difference (`BENCHMARKS.md`), so the speed comes from the first two.
 #
-# `recipe='book'` keeps the book's code path.
+# `recipe='book'` keeps the book's code path, including its initialisation.
 
 # %%
 print(inspect.getsource(d2l.masked_lstm))
@@ -149,7 +150,8 @@ with torch.no_grad():
 # ## Initialising with GloVe
 #
 # `build_model` seeds PyTorch, initialises the embedding and the decoder with Xavier (the
-# LSTM keeps PyTorch's own initialisation), then copies the GloVe vector of every
+# LSTM keeps PyTorch's own initialisation; with `recipe='book'` its weights get Xavier
+# too, as the book's `init_weights` does), then copies the GloVe vector of every
 # vocabulary token into the embedding. Tokens without a vector start at zero. Unlike the
 # book, which freezes the embedding, we fine-tune it (`Config(freeze_embedding=True)`
 # freezes it).
@@ -264,3 +266,20 @@ print('higher validation accuracy after the budget: lr =', best,
 #   almost no padding, and the first and last outputs are those of the real tokens.
 # * Adam makes the learning rate nearly independent of how the loss is scaled, so the
 #   batch size alone gives no reason to divide it by 64; the comparison above measures it.
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. (From the book) Increase the number of epochs. Can you improve the training and test
+#    accuracies? How about tuning other hyperparameters? Look first at what the runs in
+#    `docs/runs/ablations/` found: at which epoch did validation peak, and what did the
+#    learning rate change?
+# 2. The book's model reads the LSTM at step 0 and step 499 of a review padded to 500
+#    steps; the fast recipe reads it at the review's first and last token. Take the
+#    pretrained model and a few short test reviews: how far apart are the two recipes'
+#    probabilities for the same review and the same weights?
+# 3. The book freezes the GloVe vectors; we fine-tune them. Compare the runs
+#    `torch-glove-tokens-frozen` and `torch-glove-tokens`: what does fine-tuning give on
+#    validation and on test?
+#
+# Worked solutions: [the solutions notebook](solutions/03_birnn_torch_solutions.ipynb).

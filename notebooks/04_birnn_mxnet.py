@@ -23,8 +23,8 @@
 # PyTorch and checks that the predictions agree.
 #
 # **Smoke and full runs.** With `D2LSENT_SMOKE=1` (as CI sets it) the notebook trains a
-# small model on 2,000 reviews cut to 100 tokens (2 epochs); otherwise all 25,000 reviews for 5
-# epochs with the fast recipe. The stored outputs say which run produced them and where.
+# small model on 2,000 reviews cut to 100 tokens (2 epochs); otherwise the 22,500 training
+# reviews (2,500 held out for validation) for 5 epochs with the fast recipe. The stored outputs say which run produced them and where.
 
 # %%
 # %matplotlib inline
@@ -108,11 +108,15 @@ print('parameters:', f'{sum(v.size for v in d2l.get_params(demo).values()):,}')
 # %% [markdown]
 # ## Initialising per block, then with GloVe
 #
-# As in the book, each block is initialised on its own: Xavier for the embedding and
-# the decoder, the LSTM's own default. The LSTM's parameters are stored differently in
-# the two Gluon versions: Gluon 1.x keeps one array per layer, direction and kind;
-# Gluon 2.0 fuses them into one 1-D vector, which Xavier (it needs 2-D fan-in and
-# fan-out) rejects. `d2l.lstm_params` names them the same way in both.
+# The book initialises the whole network at once, `net.initialize(init.Xavier())`
+# (Xavier on the embedding, every LSTM weight matrix and the decoder; Gluon's LSTM starts
+# its biases at zero). Here each block is initialised on its own: Xavier for the
+# embedding and the decoder, the LSTM's own default. Why: the LSTM's parameters are
+# stored differently in the two Gluon versions. Gluon 1.x keeps one array per layer,
+# direction and kind; Gluon 2.0 fuses them into one 1-D vector, which Xavier (it needs
+# 2-D fan-in and fan-out) rejects. `lstm_xavier=True` (what `recipe='book'` asks for)
+# does what the book does, in Gluon 2.0 matrix by matrix into the fused vector.
+# `d2l.lstm_params` names the LSTM's parameters the same way in both versions.
 
 # %%
 print(inspect.getsource(d2l.initialize))
@@ -130,10 +134,10 @@ print("row of 'great' equals GloVe's:",
 # %% [markdown]
 # ## Training
 #
-# Gluon's loss is one number per example. The book sums it over the minibatch and calls
-# `trainer.step(batch_size)`, which divides the gradient by the batch size (in Gluon
-# 1.9.1 and 2.0 alike; the book's comment claims the trainer no longer rescales, but it
-# does). `d2lsent` divides the summed loss by the batch size itself and calls
+# Gluon's loss is one number per example. The book's `train_batch_ch13` (d2l 1.0.3)
+# lets `backward` sum it over the minibatch and calls
+# `trainer.step(labels.shape[0])`, which divides the gradient by the batch size (in
+# Gluon 1.9.1 and 2.0 alike). `d2lsent` divides the summed loss by the batch size itself and calls
 # `trainer.step(1)`: the same update, and it stays the same when several workers share
 # a minibatch. Either way it equals PyTorch's with its averaged loss: the same learning
 # rate means the same here. The training loop, the per-example accuracy and the curves
@@ -199,3 +203,18 @@ assert (mx_logits.argmax(axis=1) == pt_logits.argmax(axis=1)).all()
 # * MXNet has no switch for denormal floats; `d2lsent.mxnet` flushes them in the
 #   importing thread before MXNet starts its worker threads, which inherit the mode;
 #   so import `d2lsent.mxnet` before `mxnet` (it warns otherwise).
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. How many numbers does Gluon 2.0's fused LSTM vector hold for this model (50-d
+#    vectors, 100 hidden units, 2 layers, both directions)? Check:
+#    `exercises.check_fused_size(count)` (`from d2lsent import exercises`).
+# 2. Show on a small network that summing the loss and calling `trainer.step(batch_size)`
+#    (the book) and averaging it and calling `trainer.step(1)` (d2lsent) give the same
+#    parameters after one Adam step.
+# 3. (From the book) Larger word vectors: with 100-d GloVe (`--embedding glove.6b.100d`,
+#    a download), how many parameters does the model have, and where do the extra ones
+#    sit?
+#
+# Worked solutions: [the solutions notebook](solutions/04_birnn_mxnet_solutions.ipynb).

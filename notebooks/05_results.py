@@ -257,3 +257,16 @@ for run in runs:
 # (a standard error of about 0.006 on an accuracy near 0.9), differences of 0.005
 # between runs are within noise. `make ablations` makes any run of the table that is
 # missing.
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. In which range of review lengths is the shipped model least accurate, and why might
+#    the longest reviews be hardest for it?
+# 2. What does the calibration figure say: when the model says 90%, is it right 90% of
+#    the time? Compute the expected calibration error from the stored evaluation.
+# 3. How large is the noise of one seed? Compare the two seeds of the preset's settings
+#    in `docs/runs/ablations/`, and say which differences in the table above it makes
+#    undecidable.
+#
+# Worked solutions: [the solutions notebook](solutions/05_results_solutions.ipynb).

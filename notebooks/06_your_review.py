@@ -89,3 +89,5 @@ review_box(read, value='A clumsy script, but the actors make it worth watching.'
 #    model's answer depend on the length of the text?
 # 3. The model reads at most `config.num_steps` tokens. Put a positive sentence after 500
 #    tokens of a negative review: what does the model say, and why?
+#
+# Worked solutions: [the solutions notebook](solutions/06_your_review_solutions.ipynb).

@@ -147,25 +147,30 @@ def test_module_help_runs():
     assert '--embedding' in out and 'D2LSENT_MIRROR' in out
 
 
-def test_bench_prints_one_json_line_per_recipe_and_the_ratio(run_folder, capsys):
+def test_bench_prints_one_json_line_per_recipe_and_the_ratios(run_folder, capsys):
     assert main(['bench', '--batches', '2', '--num-steps', '100', '--json',
                  '--checkpoint', str(run_folder / 'model.npz'), '--embedding',
                  'glove.6b.50d-packaged']) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    book, fast, ratio = lines
-    assert (book['recipe'], fast['recipe']) == ('book', 'fast')
-    assert (book['flush_denormals'], fast['flush_denormals']) == (False, True)
-    for r in (book, fast):
+    code, book, fast, ratios = lines
+    assert [r['recipe'] for r in (code, book, fast)] == ['book-code', 'book', 'fast']
+    assert [r['flush_denormals'] for r in (code, book, fast)] == [False, False, True]
+    for r in (code, book, fast):
         assert r['backend'] == 'torch' and r['batches'] == 2 and r['examples_per_s'] > 0
-        assert r['tokens_per_s'] > 0 and r['median_step_s'] > 0 and r['peak_rss_mb'] > 100
+        assert r['median_step_s'] > 0 and r['peak_rss_mb'] > 100
+        assert 0 < r['gflops'] and 0 < r['peak_share'] < 1
+    assert book['tokens_per_s'] > 0 and fast['tokens_per_s'] > 0
+    assert code['tokens_per_s'] is None  # the book's batches carry no lengths
     assert fast['padding_fraction'] < 0.01 < book['padding_fraction']
-    assert ratio == {'ratio_fast_over_book':
-                     round(fast['examples_per_s'] / book['examples_per_s'], 2)}
+    assert ratios == {f'{r["recipe"]}/book-code':
+                      round(r['examples_per_s'] / code['examples_per_s'], 2)
+                      for r in (book, fast)}
 
 
 def test_bench_bad_values(capsys, tmp_path):
     assert main(['bench', '--recipe', 'book,packed']) == 1
-    assert 'Unknown recipe packed: choose from fast, book' in capsys.readouterr().err
+    assert 'Unknown recipe packed: choose from book-code, fast, book' in \
+        capsys.readouterr().err
     assert main(['bench', '--checkpoint', str(tmp_path / 'none.npz')]) == 1
     assert 'No checkpoint at' in capsys.readouterr().err
 

@@ -33,15 +33,16 @@ def torchrun(args, cache):
 def test_two_processes_train_as_one(small_cache, tmp_path, monkeypatch):
     """The same global minibatches (each process takes half of each): the same metrics
     as one process, within float rounding; only process 0 writes the run folder."""
-    launched = torchrun(['-m', 'd2lsent', *TRAIN, '--out', str(tmp_path / 'two')],
-                        small_cache)
+    launched = launch([sys.executable, '-m', 'd2lsent', *TRAIN, '--processes', '2',
+                       '--out', str(tmp_path / 'two')], small_cache)  # runs torchrun
     assert launched.returncode == 0, launched.stderr[-3000:]
     use_cache(monkeypatch, small_cache)
     assert main([*TRAIN, '--out', str(tmp_path / 'one')]) == 0
     assert_same_metrics(*(json.loads((tmp_path / run / 'metrics.json').read_text())
                           for run in ('one', 'two')))
     config = json.loads((tmp_path / 'two' / 'config.json').read_text())
-    assert (config['processes'], config['limit']) == (2, 600)
+    assert (config['processes'], config['threads'], config['limit']) == (2, 1, 600)
+    assert 'launching 2 processes of one thread each: torch.distributed.run' in launched.stdout
     assert launched.stdout.count('test accuracy:') == 1  # printed by process 0 alone
     assert sorted(p.name for p in (tmp_path / 'two').iterdir()) == sorted(
         p.name for p in (tmp_path / 'one').iterdir())
@@ -103,6 +104,13 @@ def test_torchrun_with_mxnet_and_bad_process_counts_are_refused(monkeypatch, cap
     monkeypatch.setenv('WORLD_SIZE', '2')
     assert main([*TRAIN, '--backend', 'mxnet']) == 1
     assert 'the MXNet backend trains in one process' in capsys.readouterr().err
+    monkeypatch.delenv('WORLD_SIZE')
+    assert main([*TRAIN, '--processes', '51']) == 1  # minibatches of 50
+    assert ('--processes 51 needs at least one review per process in each minibatch of 50'
+            in capsys.readouterr().err)
+    with pytest.raises(SystemExit):
+        main([*TRAIN, '--processes', '0'])
+    assert '--processes: must be a whole number, at least 1' in capsys.readouterr().err
     monkeypatch.setenv('WORLD_SIZE', 'two')
     assert main(TRAIN) == 1
     assert "WORLD_SIZE must be a whole number of processes, got 'two'" in \

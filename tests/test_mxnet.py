@@ -56,6 +56,19 @@ def test_build_model_initialises_per_block(imdb_data, embedding):
     assert rows.shape == (49_346, 50) and 0 < abs(rows).max() <= (6 / 49_396) ** 0.5
 
 
+def test_the_book_recipe_puts_xavier_on_the_lstm_weights():
+    """As the book's net.initialize(init.Xavier()); in Gluon 2.0, whose Xavier rejects the
+    fused vector, drawn matrix by matrix into it. The fast recipe keeps Gluon's default,
+    Uniform(0.07)."""
+    book = d2l.get_params(d2l.new_model(300, 50, Config(recipe='book')))
+    fast = d2l.get_params(d2l.new_model(300, 50, Config(recipe='fast')))
+    for name in ('encoder.weight_ih_l0', 'encoder.weight_hh_l1_reverse'):
+        bound = (3 / (sum(book[name].shape) / 2)) ** 0.5  # Xavier: uniform, magnitude 3
+        assert 0.95 * bound < abs(book[name]).max() <= bound + 1e-7, name
+        assert 0.95 * 0.07 < abs(fast[name]).max() <= 0.07 + 1e-7, name
+    assert not book['encoder.bias_ih_l0'].any()  # as Gluon 1.x's LSTM starts its biases
+
+
 def test_masked_outputs_equal_each_review_alone(imdb_data):
     mx.random.seed(0)
     net = d2l.BiRNN(len(imdb_data.vocab), 50, 100, 2)

@@ -4,28 +4,41 @@ nbval silently skips a code cell whose stored execution_count is null, so a
 notebook converted but never executed would pass while checking nothing.
 """
 import json
-import subprocess
-import sys
+import re
 
 import pytest
 
 from conftest import ROOT
 
-NOTEBOOKS = sorted((ROOT / 'notebooks').glob('[0-9]*.ipynb'))
+CHAPTERS = sorted((ROOT / 'notebooks').glob('[0-9]*.ipynb'))
+SOLUTIONS = sorted((ROOT / 'notebooks' / 'solutions').glob('[0-9]*.ipynb'))
+NOTEBOOKS = CHAPTERS + SOLUTIONS
 
 
 def test_there_are_notebooks():
-    assert len(NOTEBOOKS) >= 2
-    assert sorted(p.stem for p in NOTEBOOKS) == \
-        sorted(p.stem for p in (ROOT / 'notebooks').glob('[0-9]*.py'))
+    assert len(CHAPTERS) >= 2 and SOLUTIONS
+    for folder in (ROOT / 'notebooks', ROOT / 'notebooks' / 'solutions'):
+        assert sorted(p.stem for p in folder.glob('[0-9]*.ipynb')) == \
+            sorted(p.stem for p in folder.glob('[0-9]*.py'))
 
 
-@pytest.mark.slow
+@pytest.mark.parametrize('notebook', CHAPTERS, ids=lambda p: p.name)
+def test_exercises_have_worked_solutions(notebook):
+    """A chapter's exercises (at least three, numbered) link to a solutions notebook
+    that exists. Chapters without exercises are still to be written (issue: chapter)."""
+    source = notebook.with_suffix('.py').read_text()
+    if '# ## Exercises' not in source:
+        pytest.skip(f'{notebook.name} has no exercises yet')
+    exercises = source.split('# ## Exercises', 1)[1]
+    assert all(f'# {n}. ' in exercises for n in (1, 2, 3)), 'fewer than three exercises'
+    solutions = ROOT / 'notebooks' / 'solutions' / f'{notebook.stem}_solutions.ipynb'
+    assert f'solutions/{solutions.name}' in exercises and solutions.is_file()
+
+
 @pytest.mark.parametrize('notebook', NOTEBOOKS, ids=lambda p: p.name)
 def test_pair_is_in_sync(notebook):
-    rendered = subprocess.run(
-        [sys.executable, '-m', 'jupytext', '--to', 'py:percent', '--output', '-',
-         str(notebook)], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    jupytext = pytest.importorskip('jupytext')  # as `jupytext --to py:percent` renders it
+    rendered = jupytext.writes(jupytext.read(notebook), fmt='py:percent')
     assert rendered == notebook.with_suffix('.py').read_text(), (
         f'{notebook.name} differs from its .py: run `jupytext --sync` and re-execute')
 
@@ -39,3 +52,23 @@ def test_every_code_cell_was_executed(notebook):
     assert not blank, f'{notebook.name}: code cells {blank} were never executed'
     counts = [c['execution_count'] for c in code]
     assert counts == list(range(1, len(code) + 1)), 'not executed top to bottom in one run'
+
+
+# What a stored output must not show: a path of the machine that ran it, a progress
+# bar's carriage-return fragments (make notebooks renders them as a terminal would), an
+# error.
+ABSOLUTE_PATH = re.compile(r'(?<![\w.])/(root|home|work|tmp|Users)/')
+
+
+@pytest.mark.parametrize('notebook', NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_outputs_are_clean(notebook):
+    cells = json.loads(notebook.read_text())['cells']
+    for i, cell in enumerate(cells):
+        for output in cell.get('outputs', []):
+            text = ''.join(output.get('text', '')) + ''.join(
+                output.get('data', {}).get('text/plain', ''))
+            where = f'{notebook.name}, cell {i}'
+            assert output['output_type'] != 'error' and 'Traceback' not in text, where
+            # Text overwritten by a carriage return (a bar's final, cleared state is fine).
+            assert not re.search('\r[^\n]', text), f'{where}: progress-bar fragments'
+            assert not ABSOLUTE_PATH.search(text), f'{where}: {ABSOLUTE_PATH.search(text)}'
