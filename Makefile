@@ -116,6 +116,7 @@ book: build/book/html/index.html
 build/book/html/index.html: $(VENV)/.installed $(wildcard notebooks/*.ipynb notebooks/solutions/*.ipynb docs/book/*)
 	rm -rf build/book
 	$(PY) -m sphinx -W --keep-going -q -b html -c docs/book . build/book/html
+	touch $@  # copied from docs/book/root with that file's date
 
 # Debian's Chromium and its driver, for the browser test (apt-get: needs root).
 browser:

@@ -124,7 +124,8 @@ def run(backend, recipes, num_batches, config=None, flush_denormals=None, checkp
         gflops = flops_per_position(c, embedding.dim) * positions / sum(seconds) / 1e9
         results.append(dict(
             backend=backend.NAME, recipe=recipe,
-            flush_denormals=bool(flush), start=str(checkpoint or 'fresh model'),
+            flush_denormals=bool(flush),
+            start='fresh model' if recipe == BOOK_CODE or not checkpoint else str(checkpoint),
             batches=num_batches, batch_size=c.batch_size,
             examples_per_s=round(examples / sum(seconds), 2),
             tokens_per_s=tokens and round(tokens / sum(seconds)),

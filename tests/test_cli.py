@@ -161,6 +161,7 @@ def test_bench_prints_one_json_line_per_recipe_and_the_ratios(run_folder, capsys
         assert 0 < r['gflops'] and 0 < r['peak_share'] < 1
     assert book['tokens_per_s'] > 0 and fast['tokens_per_s'] > 0
     assert code['tokens_per_s'] is None  # the book's batches carry no lengths
+    assert code['start'] == 'fresh model' and book['start'].endswith('model.npz')
     assert fast['padding_fraction'] < 0.01 < book['padding_fraction']
     assert ratios == {f'{r["recipe"]}/book-code':
                       round(r['examples_per_s'] / code['examples_per_s'], 2)

@@ -37,7 +37,7 @@ def test_other_files_take_the_locks_versions():
     env = yaml.safe_load((ROOT / 'environment.yml').read_text())
     pip = next(d['pip'] for d in env['dependencies'] if isinstance(d, dict))
     assert 'python=3.11' in env['dependencies']
-    assert pip == ['-c requirements.lock', '-e .[notebooks,test]']
+    assert pip == ['-c requirements.lock', '-e .[notebooks,test,book]']
     mx2 = [line for line in (ROOT / 'requirements-mx2.txt').read_text().splitlines()
            if line and not line.startswith('#')]
     assert [r for r in mx2 if '=' in r] == ['mxnet==2.0.0b1']  # the one version it changes
