@@ -8,7 +8,6 @@ It returns whether you were right. The worked solutions are the notebooks in
 ``notebooks/solutions/``.
 """
 import collections
-
 import math
 
 from . import glove, imdb, mxnet_layout, text
