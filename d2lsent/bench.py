@@ -107,9 +107,9 @@ def run(backend, recipes, num_batches, config=None, flush_denormals=None, checkp
     for recipe in recipes:
         c = Config(**{**config.__dict__, 'recipe': recipe if recipe != BOOK_CODE else 'book',
                       'tokenizer': tokenizer, 'dropout': 0.0})
-        if recipe == BOOK_CODE:  # the book's own: no denormals flushed (PyTorch), no lengths
-            seconds, batches = time_book_code(backend.NAME, embedding, num_batches + 1)
-            flush = getattr(backend, 'FLUSHING', False)  # MXNet: this process's mode
+        if recipe == BOOK_CODE:  # the book's own: denormals as they are, no lengths
+            with backend.flush_denormals(False) as flush:  # MXNet: this process's mode
+                seconds, batches = time_book_code(backend.NAME, embedding, num_batches + 1)
             tokens = None
         else:
             batches = sample_batches(c, num_batches + 1)

@@ -64,17 +64,21 @@ def torch_model(vocab_size, devices):
             outs = self.decoder(encoding)
             return outs
 
-    def init_weights(module):
-        if type(module) == nn.Linear:
-            nn.init.xavier_uniform_(module.weight)
-        if type(module) == nn.LSTM:
-            for param in module._flat_weights_names:
-                if "weight" in param:
-                    nn.init.xavier_uniform_(module._parameters[param])
-
     net = BiRNN(vocab_size, EMBED_SIZE, NUM_HIDDENS, NUM_LAYERS)
     net.apply(init_weights)
     return net.to(devices[0])  # train_ch13 moves it there
+
+
+def init_weights(module):
+    """The section's PyTorch initialisation, applied with ``net.apply(init_weights)``:
+    Xavier on the linear layers' and the LSTM's weights."""
+    from torch import nn
+    if type(module) == nn.Linear:
+        nn.init.xavier_uniform_(module.weight)
+    if type(module) == nn.LSTM:
+        for param in module._flat_weights_names:
+            if "weight" in param:
+                nn.init.xavier_uniform_(module._parameters[param])
 
 
 def mxnet_model(vocab_size, devices):

@@ -18,7 +18,7 @@ from torch import distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from . import backend, machine, onednn
+from . import backend, bookcode, machine, onednn
 from .batching import Buckets, Minibatches
 from .config import Config
 from .glove import TokenEmbedding, coverage
@@ -188,15 +188,12 @@ def initialize(net, device=None, lstm_xavier=False):
     """Xavier on the embedding and the decoder; the LSTM keeps PyTorch's own
     initialisation (set when it was built) unless ``lstm_xavier``, which puts
     Xavier on its weight matrices too, as the book's ``init_weights`` does."""
-    if lstm_xavier:  # in the order of the book's init_weights: the same draws from a seed
-        for name, param in net.encoder.named_parameters():
-            if 'weight' in name:
-                nn.init.xavier_uniform_(param)
+    if lstm_xavier:  # the book's own init_weights: from one seed, the book's draws
+        net.apply(bookcode.init_weights)
+        nn.init.xavier_uniform_(net.embedding.weight)  # after: the book leaves it to GloVe
     else:
         nn.init.xavier_uniform_(net.embedding.weight)
-    nn.init.xavier_uniform_(net.decoder.weight)
-    if lstm_xavier:  # the book leaves it to GloVe (or to PyTorch's default)
-        nn.init.xavier_uniform_(net.embedding.weight)
+        nn.init.xavier_uniform_(net.decoder.weight)
     return net.to(device or default_device())
 
 
