@@ -98,10 +98,12 @@ pretrained: env
 	  print(*pretrained.export(backend.load('torch'), sys.argv[1]))" $(RUN)
 
 # Notebooks run in smoke size here (D2LSENT_SMOKE=1); `make notebooks` runs them in full;
-# tests/test_browser.py opens them and the website in Chromium. Then the MXNet tests
-# again under MXNet 2.0.0b1.
+# tests/test_browser.py opens them and the website in Chromium. One pytest worker per
+# core (pytest-xdist; a module's tests, a notebook's cells, stay in one worker), one
+# thread each: cores shared by more threads than they have make every process crawl.
+# Then the MXNet tests again under MXNet 2.0.0b1.
 test: env env-mx2 book browser
-	D2LSENT_SMOKE=1 $(PY) -m pytest
+	D2LSENT_SMOKE=1 OMP_NUM_THREADS=1 $(PY) -m pytest -n auto --dist loadscope
 	$(VENV_MX2)/bin/python -m pytest -p no:nbval -o addopts= $(MX2_TESTS)
 
 # The unit tests that need neither the full data nor training (tests/conftest.py marks
@@ -128,22 +130,24 @@ lab: env
 	# share of the cores instead of spinning (BENCHMARKS.md, "Sharing two cores").
 	OMP_WAIT_POLICY=PASSIVE $(VENV)/bin/jupyter lab notebooks/
 
-# Re-execute every notebook from its .py source and store real outputs, progress bars as
-# a terminal shows them (CoalesceStreamsPreprocessor: the text after each \r). The metadata
-# filters are stored in each notebook too, so `jupytext --to py:percent --output -`
-# (the pairing check) renders the .py exactly.
+# Re-execute every notebook (or those named: make notebooks NOTEBOOKS=notebooks/03_birnn_torch.py)
+# from its .py source and store real outputs, without progress bars (TQDM_DISABLE=1: a
+# bar redraws with carriage returns); streams coalesced. The metadata filters are stored
+# in each notebook too, so `jupytext --to py:percent --output -` (the pairing check)
+# renders the .py exactly.
 JUPYTEXT_META := {"jupytext": {"notebook_metadata_filter": "kernelspec,jupytext,-jupytext.text_representation.jupytext_version", "cell_metadata_filter": "tags,-all"}}
+NOTEBOOKS ?= $(wildcard notebooks/[0-9]*.py notebooks/solutions/[0-9]*.py)
 notebooks: env
-	for nb in notebooks/[0-9]*.py notebooks/solutions/[0-9]*.py; do \
+	for nb in $(NOTEBOOKS); do \
 	  $(VENV)/bin/jupytext --sync $$nb && \
 	  $(VENV)/bin/jupytext --quiet --update-metadata '$(JUPYTEXT_META)' $${nb%.py}.ipynb && \
-	  $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+	  TQDM_DISABLE=1 $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.record_timing=False --ExecutePreprocessor.timeout=-1 \
 	    $${nb%.py}.ipynb && \
 	  $(VENV)/bin/jupyter nbconvert --to notebook --inplace \
-	    --CoalesceStreamsPreprocessor.enabled=True $${nb%.py}.ipynb || exit 1; \
+	    --CoalesceStreamsPreprocessor.enabled=True $${nb%.py}.ipynb && \
+	  $(VENV)/bin/jupytext --sync $${nb%.py}.ipynb || exit 1; \
 	done
-	$(VENV)/bin/jupytext --sync notebooks/[0-9]*.ipynb notebooks/solutions/[0-9]*.ipynb
 
 clean:
 	rm -rf $(VENV) $(VENV_MX2)

@@ -6,14 +6,21 @@ points to a run folder and the command that made it. The accuracies are those of
 the epoch the run ended with: the last, or with ``keep_best_epoch`` the best on
 validation.
 """
+import dataclasses
 import pathlib
 
+from .config import Config
 from .files import read_json
 from .training import History
 
 COLUMNS = ('run', 'backend', 'recipe', 'tokenizer', 'embedding', 'lr, regularisation',
            'epoch', 'valid acc', 'test acc', 'test acc, last epoch', 'training min',
-           'examples/s', 'threads')
+           'examples/s', 'threads', 'CPU')
+# What a run trained with: the backend and every Config field. Runs made before an
+# option existed did not record it; they trained with these values.
+SETTINGS = ('backend', *(f.name for f in dataclasses.fields(Config)))
+UNRECORDED = dict(dropout=0.0, weight_decay=0.0, valid_split='random', tokenizer='book',
+                  embedding_init='glove')
 
 
 def load_run(folder):
@@ -61,7 +68,62 @@ def read_run(folder):
             'test acc, last epoch': f"{history['test_acc'][-1]:.3f}",
             'training min': f"{summary['train_seconds'] / 60:.1f}",
             'examples/s': f"{summary['examples_per_s']:.0f}",
-            'threads': str(config.get('threads', ''))}
+            'threads': str(config.get('threads', '')), 'CPU': cpu_kind(config)}
+
+
+def cpu_kind(config):
+    """The kind of CPU a run's ``config.json`` names (``machine.describe_machine``):
+    'AVX-512', 'AVX2', or 'not recorded' for runs older than that description."""
+    machine = config.get('machine', '')
+    return next((kind for kind in ('AVX-512', 'AVX2') if kind in machine), 'not recorded')
+
+
+def settings(config):
+    """``{setting: value}`` of a run's ``config.json`` (``SETTINGS``)."""
+    return {k: config.get(k, UNRECORDED.get(k)) for k in SETTINGS}
+
+
+def changes(config, reference):
+    """``{setting: (reference's value, config's value)}`` where two runs differ."""
+    a, b = settings(reference), settings(config)
+    return {k: (a[k], b[k]) for k in SETTINGS if a[k] != b[k]}
+
+
+def comparisons(folders, base):
+    """What each run of an ablation study changes: ``[(run, reference, changes)]``.
+
+    A run is compared with the run that differs from it in the fewest settings among
+    those closer to ``base`` (fewer changes from it), preferring one of its own backend,
+    then the first in ``folders``; ``base`` itself is not compared. So a chain of runs,
+    each adding one setting to the one before, is compared link by link."""
+    configs = {pathlib.Path(f): load_run(f)[0] for f in folders}
+    base_config = configs[pathlib.Path(base)]
+    distance = {f: len(changes(c, base_config)) for f, c in configs.items()}
+    rows = []
+    for run, config in configs.items():
+        closer = [f for f in configs if distance[f] < distance[run]]
+        if not closer:
+            continue
+        reference = min(closer, key=lambda f: (len(changes(config, configs[f])),
+                                               configs[f]['backend'] != config['backend']))
+        rows.append((run, reference, changes(config, configs[reference])))
+    return rows
+
+
+def comparison_table(folders, base):
+    """A Markdown table of ``comparisons``: each run against its reference, the settings
+    that differ and the differences in validation and test accuracy."""
+    lines = ['| run | compared with | changed | valid acc | test acc | CPU |',
+             '| --- | --- | --- | ---: | ---: | --- |']
+    for run, reference, changed in comparisons(folders, base):
+        (config, history), (ref_config, ref_history) = load_run(run), load_run(reference)
+        new, old = history.summary(), ref_history.summary()
+        what = ', '.join(f'{k} {_show(a)} → {_show(b)}' for k, (a, b) in changed.items())
+        kinds = dict.fromkeys((cpu_kind(ref_config), cpu_kind(config)))  # one if alike
+        lines.append(f"| {run.name} | {reference.name} | {what} "
+                     f"| {new['valid_acc'] - old['valid_acc']:+.3f} "
+                     f"| {new['test_acc'] - old['test_acc']:+.3f} | {' → '.join(kinds)} |")
+    return '\n'.join(lines)
 
 
 def markdown_table(folders):
@@ -71,3 +133,7 @@ def markdown_table(folders):
              '| ' + ' | '.join('---' if c in COLUMNS[:7] else '---:' for c in COLUMNS) + ' |']
     lines += ['| ' + ' | '.join(row[c] for c in COLUMNS) + ' |' for row in rows]
     return '\n'.join(lines)
+
+
+def _show(value):
+    return f'{value:g}' if isinstance(value, float) else str(value)

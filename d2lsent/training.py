@@ -111,8 +111,10 @@ def train_epochs(train_step, evaluate, train_iter, valid_iter, test_iter, config
     quiet = getattr(train_iter, 'rank', 0) > 0  # any iterable; a shard knows its process
     for epoch in range(len(history.records), config.num_epochs):
         metric, timer = Accumulator(3), Timer()  # loss sum, correct, examples
-        bar = tqdm(train_iter, desc=f'epoch {epoch + 1}/{config.num_epochs}',
-                   unit='batch', leave=False, mininterval=5, disable=quiet)
+        # Off in processes other than 0; elsewhere tqdm's default, which TQDM_DISABLE=1
+        # turns off (make notebooks does, so that stored outputs hold no bar).
+        bar = tqdm(train_iter, desc=f'epoch {epoch + 1}/{config.num_epochs}', unit='batch',
+                   leave=False, mininterval=5, **({'disable': True} if quiet else {}))
         for batch in bar:
             metric.add(*train_step(*batch))
             bar.set_postfix(loss=f'{metric[0] / metric[2]:.3f}', refresh=False)

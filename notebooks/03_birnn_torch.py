@@ -17,16 +17,19 @@
 # # Sentiment analysis with a bidirectional LSTM (PyTorch)
 #
 # We now classify the IMDb reviews of the first notebook, starting from the GloVe vectors
-# of the second. The model is the book's: each token's word vector enters a two-layer
-# bidirectional LSTM; the LSTM's outputs at the first and at the last time step, each
-# holding both directions, are concatenated and a linear layer turns them into two
-# scores, *negative* and *positive*.
+# of the second. The model is the book's (d2l 1.0.3, "Sentiment Analysis: Using Recurrent
+# Neural Networks"): each token's word vector enters a two-layer bidirectional LSTM; the
+# LSTM's outputs at the first and at the last time step, each holding both directions,
+# are concatenated and a linear layer turns them into two scores, *negative* and
+# *positive*. We follow the book's path: data, model, GloVe, training, predictions. Then
+# we look at what makes this project's training about twice as fast as the book's, and
+# at the learning rate.
 #
-# **Smoke and full runs.** Training on the 22,500 training reviews (the other 2,500 are
-# held out for validation) for 5 epochs takes about half an hour on a 2-core CPU with the fast recipe introduced below (the book's recipe takes
-# well over an hour). With the environment variable `D2LSENT_SMOKE=1` (as CI sets it),
-# the notebook trains a small model on 2,000 reviews cut to 100 tokens, 2 epochs, instead. The
-# stored outputs say which run produced them and where.
+# **Smoke and full runs.** The full run trains on 22,500 training reviews (the other 2,500
+# are held out for validation) for 5 epochs: about half an hour on a 2-core CPU. With the
+# environment variable `D2LSENT_SMOKE=1` (as CI sets it) the notebook trains a small model
+# on 2,000 reviews cut to 100 tokens for 2 epochs instead. The stored outputs say which
+# run produced them and where.
 
 # %%
 # %matplotlib inline
@@ -34,6 +37,7 @@ import dataclasses
 import inspect
 import os
 import tempfile
+import time
 
 import torch
 from matplotlib import pyplot as plt
@@ -47,8 +51,9 @@ from d2lsent.prediction import EXAMPLE_REVIEWS
 from d2lsent.splits import make_splits
 
 SMOKE = os.environ.get('D2LSENT_SMOKE') == '1'
-# The book's tokens, model and learning rate, with this project's fast recipe and
-# fine-tuned GloVe vectors (Config()'s defaults are the preset best, see 05_results).
+# The book's whitespace tokens, model sizes, rate and epochs (Config()'s defaults are the
+# preset best, see 05_results). Unlike the book: 50-d GloVe fine-tuned (book: 100-d,
+# frozen), 2,500 reviews held out, the fast recipe, Xavier on embedding and decoder only.
 SETTINGS = dict(tokenizer='book', dropout=0.0, lr=0.01, keep_best_epoch=False)
 if SMOKE:
     config = Config(limit=2000, num_steps=100, num_epochs=2, valid_size=200, **SETTINGS)
@@ -105,48 +110,6 @@ print('logits (batch, 2)                         ', tuple(demo.decoder(encoding)
 print('parameters:', f'{sum(p.numel() for p in demo.parameters()):,}')
 
 # %% [markdown]
-# ## A faster recipe: length buckets and masked recurrence
-#
-# The book pads every review to 500 tokens, so more than half of what the LSTM reads is
-# padding, and `outputs[-1]` is the output after the padding, not after the review's
-# last word. Worse, the backward direction reads the padding *first*, so even
-# `outputs[0]` depends on how much padding follows. The fast recipe (`Config(recipe='fast')`,
-# the default here) changes three things and keeps every parameter:
-#
-# * **Length buckets** (`d2l.Buckets`): each minibatch holds reviews of similar length and
-#   is padded only to its longest review; the order of the minibatches is shuffled.
-# * **Masked recurrence** (`d2l.masked_lstm`): each direction of each layer runs on its
-#   own, the backward one on every review reversed within its length, so the outputs at
-#   the real tokens are exactly those of the review run alone; the model reads them at
-#   each review's first and last token.
-# * **No denormals**: the fast recipe flushes floats too small for the normal range to
-#   zero, which some CPUs handle in slow microcode; on this project's machines it made no
-#   measurable difference (`BENCHMARKS.md`), so the speed comes from the first two.
-#
-# `recipe='book'` keeps the book's code path, including its initialisation.
-
-# %%
-print(inspect.getsource(d2l.masked_lstm))
-
-# %% tags=["nbval-ignore-output"]
-data = load_imdb(config.num_steps)  # all 25,000 training reviews
-buckets = d2l.Buckets((data.train_features, data.train_labels), data.train_lengths, 64)
-print(f'padding, book recipe:    {1 - data.train_lengths.mean() / config.num_steps:.1%} of the positions')
-print(f'padding, length buckets: {buckets.padding_fraction():.1%} of the positions')
-
-# %% [markdown]
-# The masked outputs of a short review inside a padded batch are those of the review on
-# its own; the book's path reads a different encoding after the padding.
-
-# %% tags=["nbval-ignore-output"]
-X, y, lens = next(iter(valid_iter))
-X, lens = X[[0, -1]], lens[[0, -1]]  # the shortest and the longest review in the batch
-with torch.no_grad():
-    alone = demo(X[:1, :lens[0]])
-    print('alone:', alone, '\nmasked:', demo(X, lens)[:1], '\nbook:', demo(X)[:1])
-    assert torch.allclose(demo(X, lens)[:1], alone, atol=1e-5)
-
-# %% [markdown]
 # ## Initialising with GloVe
 #
 # `build_model` seeds PyTorch, initialises the embedding and the decoder with Xavier (the
@@ -168,8 +131,21 @@ print('parameters:', f'{sum(p.numel() for p in net.parameters()):,}')
 # %% [markdown]
 # ## Training
 #
-# Adam minimises the cross-entropy loss. Accuracy is counted per example. The curves
-# are redrawn after every epoch.
+# Adam minimises the cross-entropy loss. One training step does what the book's
+# `train_batch_ch13` (d2l 1.0.3) does on one device: predict, compute the loss, zero the
+# gradients, backpropagate, update. Two differences: the book sums the per-example losses
+# before `backward` (its loss has `reduction='none'`), we average them (PyTorch's
+# default), which Adam hardly notices (section "Which learning rate?"); and our
+# minibatches also carry each review's length, which the fast recipe (section "Making it
+# fast") uses.
+
+# %%
+print(inspect.getsource(d2l.make_train_step))
+
+# %% [markdown]
+# `d2l.train` runs this step over every minibatch of every epoch, then measures the
+# accuracy on the validation and the test reviews (shared by both backends:
+# `d2lsent.training.train_epochs`). The curves are redrawn after every epoch.
 
 # %% tags=["nbval-ignore-output"]
 history = d2l.train(net, train_iter, valid_iter, test_iter, config,
@@ -220,6 +196,69 @@ same = [d2l.predict_sentiment(reloaded, vocab, text) == d2l.predict_sentiment(ne
 print('same predictions after reloading:', all(same))
 
 # %% [markdown]
+# ## Making it fast: length buckets and masked recurrence
+#
+# The model above trained with this project's fast recipe (`Config(recipe='fast')`, the
+# default); `recipe='book'` trains on the book's padded minibatches instead, with the
+# book's initialisation. The book pads every review to 500 tokens, so more than half of
+# what the LSTM reads is padding, and `outputs[-1]` is the output after the padding, not after the review's
+# last word. Worse, the backward direction reads the padding *first*, so even
+# `outputs[0]` depends on how much padding follows. The fast recipe changes two things
+# and keeps every parameter:
+#
+# * **Length buckets** (`d2l.Buckets`): each minibatch holds reviews of similar length and
+#   is padded only to its longest review; the order of the minibatches is shuffled.
+# * **Masked recurrence** (`d2l.masked_lstm`): each direction of each layer runs on its
+#   own, the backward one on every review reversed within its length, so the outputs at
+#   the real tokens are exactly those of the review run alone; the model reads them at
+#   each review's first and last token.
+#
+# (It also flushes floats too small for the normal range to zero, which some CPUs handle
+# slowly; on this project's machines that made no measurable difference, `BENCHMARKS.md`.)
+
+# %%
+print(inspect.getsource(d2l.masked_lstm))
+
+# %% tags=["nbval-ignore-output"]
+data = load_imdb(config.num_steps)  # all 25,000 training reviews, the book's tokens
+buckets = d2l.Buckets((data.train_features, data.train_labels), data.train_lengths, 64)
+print(f'padding, book recipe:    {1 - data.train_lengths.mean() / config.num_steps:.1%} of the positions')
+print(f'padding, length buckets: {buckets.padding_fraction():.1%} of the positions')
+
+# %% [markdown]
+# The masked outputs of a short review inside a padded batch are those of the review on
+# its own; the book's path reads a different encoding after the padding. (`demo` is the
+# untrained model of the shapes above.)
+
+# %% tags=["nbval-ignore-output"]
+X, y, lens = next(iter(valid_iter))
+X, lens = X[[0, -1]], lens[[0, -1]]  # the shortest and the longest review in the batch
+with torch.no_grad():
+    alone = demo(X[:1, :lens[0]])
+    print('alone:', alone, '\nmasked:', demo(X, lens)[:1], '\nbook:', demo(X)[:1])
+    assert torch.allclose(demo(X, lens)[:1], alone, atol=1e-5)
+
+# %% [markdown]
+# What the padding costs, measured here: the trained model reads the same 512 training
+# reviews once as the book pads them (500 steps each) and once in length buckets.
+
+# %% tags=["nbval-ignore-output"]
+sample = slice(0, 512)
+X_all, lens_all = data.train_features[sample], data.train_lengths[sample]
+def seconds_to_read(batches):
+    net.eval()
+    start = time.perf_counter()
+    with torch.no_grad():
+        for X, *lens in batches:
+            net(d2l.to_tensor(X), *map(d2l.to_tensor, lens))
+    return time.perf_counter() - start
+padded = [(X_all[i:i + 64].copy(),) for i in range(0, len(X_all), 64)]  # writable, as torch wants
+bucketed = [(X, lens) for X, _, lens in d2l.Buckets((X_all, data.train_labels[sample]), lens_all, 64)]
+book_s, fast_s = seconds_to_read(padded), seconds_to_read(bucketed)
+print(f'padded to {config.num_steps}: {book_s:.2f} s | length buckets: {fast_s:.2f} s '
+      f'| {book_s / fast_s:.1f}x faster (forward only; training: BENCHMARKS.md)')
+
+# %% [markdown]
 # ## Which learning rate?
 #
 # The book trains with Adam at `lr=0.01`. One could argue for `0.01 / 64 = 1.5625e-4`,
@@ -247,7 +286,7 @@ plt.show()
 
 # %% [markdown]
 # Which rate reached the higher validation accuracy within the budget, and does the
-# rate of this notebook agree? (The answer for the stored run is discussed in docs/results.md.)
+# rate of this notebook agree?
 
 # %% tags=["nbval-ignore-output"]
 best = max(lr_runs, key=lambda lr: lr_runs[lr]['valid_acc'][-1])

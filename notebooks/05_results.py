@@ -19,8 +19,9 @@
 # The book stops at one number, the test accuracy. This chapter looks closer. First at
 # one trained model: which mistakes it makes, on which reviews, and whether its
 # probabilities can be trusted. Then at the choices behind it: each *ablation* below is
-# a full training run (5 epochs, all reviews) that changes one setting of the default
-# run, so that its effect can be read off.
+# a full training run (5 epochs, all reviews) that changes one setting of another run
+# (a table below computes which run and which setting), so that its effect can be read
+# off.
 #
 # Every run of the ablation table was made by one command, `make ablations` (or one of
 # its runs: `make docs/runs/ablations/NAME/evaluation.json`), and keeps its settings,
@@ -49,8 +50,7 @@ from d2lsent import torch as d2l
 from d2lsent.glove import coverage
 from d2lsent.imdb import load_imdb
 from d2lsent.machine import describe_machine
-from d2lsent.results import load_run, markdown_table
-from d2lsent.training import History
+from d2lsent.results import comparison_table, comparisons, cpu_kind, load_run, markdown_table
 
 SMOKE = os.environ.get('D2LSENT_SMOKE') == '1'
 ABLATIONS = pathlib.Path(d2lsent.__file__).parents[1] / 'docs' / 'runs' / 'ablations'
@@ -87,17 +87,30 @@ for tokenizer in ('book', 'glove'):
 display(Markdown(markdown_table(runs)))
 
 # %% [markdown]
-# The validation accuracy per epoch shows how quickly each run learns and when it starts
-# to overfit (its training accuracy keeps rising while validation falls).
+# The accuracies per epoch show how quickly each run learns and when it starts to
+# overfit: its training accuracy keeps rising while validation and test accuracy stop or
+# fall. One panel per run, on one scale; the run's CPU is in its title, since times (not
+# accuracies) differ between the two kinds.
 
 # %%
-fig, ax = plt.subplots(figsize=(7, 3.5))
-for run in runs:
-    history = History(json.loads((run / 'metrics.json').read_text()))
-    ax.plot(history['epoch'], history['valid_acc'], 'o-', label=run.name)
-ax.set_xlabel('epoch')
-ax.set_ylabel('validation accuracy')
-ax.legend(fontsize=8)
+columns = 4
+fig, axes = plt.subplots(-(-len(runs) // columns), columns, figsize=(12, 2.3 * -(-len(runs) // columns)),
+                         sharex=True, sharey=True)
+for ax, run in zip(axes.flat, runs):
+    config, history = load_run(run)
+    for key, style in (('train_acc', 'C0-'), ('valid_acc', 'C1o-'), ('test_acc', 'C2s-')):
+        ax.plot(history['epoch'], history[key], style, markersize=3, label=key.replace('_', ' '))
+    if config.get('keep_best_epoch'):
+        ax.axvline(history.summary()['selected_epoch'], color='grey', linewidth=0.8)
+    ax.set_title(f"{run.name}\n({cpu_kind(config)})", fontsize=7)
+    ax.set_ylim(0.5, 1.0)
+    ax.grid(alpha=0.3)
+for ax in axes.flat[len(runs):]:
+    ax.axis('off')
+axes.flat[0].legend(fontsize=7, loc='lower right')
+fig.supxlabel('epoch (grey line: the epoch kept, best on validation)')
+fig.supylabel('accuracy')
+fig.tight_layout()
 plt.show()
 
 # %% [markdown]
@@ -151,8 +164,23 @@ for name, scores in report['per_class'].items():
           f"F1 {scores['f1']:.3f} ({scores['support']:,} reviews)")
 
 # %% [markdown]
-# The most confidently wrong reviews are worth reading: some are mislabelled or
-# sarcastic, some praise the actors and pan the film, some change their mind halfway.
+# What the reliability diagram says, in numbers: the gap between the confidence and the
+# accuracy in each bin, weighted by its reviews, and how the confident answers fare.
+
+# %% tags=["nbval-ignore-output"]
+bins = [b for b in report['calibration'] if b['reviews']]
+gap = sum(b['reviews'] * (b['confidence'] - b['accuracy']) for b in bins) / report['reviews']
+sure = [b for b in bins if b['low'] >= 0.9]
+sure_reviews = sum(b['reviews'] for b in sure)
+print(f"ECE {report['expected_calibration_error']:.3f}; confidence minus accuracy, "
+      f"on average: {gap:+.3f} ({'over' if gap > 0 else 'under'}confident); "
+      f"overconfident in {sum(b['confidence'] > b['accuracy'] for b in bins)} of {len(bins)} bins")
+print(f"answers given with probability >= 0.9: {sure_reviews / report['reviews']:.0%} of the "
+      f"reviews, right {sum(b['accuracy'] * b['reviews'] for b in sure) / sure_reviews:.1%} of the time")
+
+# %% [markdown]
+# The most confidently wrong reviews are worth reading. Which of them look mislabelled,
+# which are sarcastic, which change their mind halfway?
 
 # %% tags=["nbval-ignore-output"]
 for wrong in report['confidently_wrong']:
@@ -162,101 +190,97 @@ for wrong in report['confidently_wrong']:
 # %% [markdown]
 # ## What the choices taught
 #
-# Each run differs from `torch-base` (the default run) in one setting (the frozen run from
-# `torch-glove-tokens`; the MXNet runs in the backend, and `mxnet-book-recipe` and
-# `mxnet-glove-tokens` in one more setting, best compared with `mxnet-base`; the dropout
-# runs from the glove-tokens run of their backend, the weight-decay run and the
-# validation-by-movie run from `torch-glove-tokens-dropout`, the dropout-0.5 runs from
-# the dropout-0.3 run of their backend, the `*-lr-*` runs from the dropout-0.5 run of
-# their backend, the `*-seed-1` run from the run of its name without the seed), so the
-# differences to it are the effects of
-# those settings, on validation and on test data (the validation-by-movie run has a
-# validation set of its own, so only its test difference compares):
+# Which run is compared with which is computed from their settings (`config.json`):
+# each run with the run that differs from it in the fewest settings among the runs
+# closer to `torch-base` (the first run, the book's settings in the fast recipe),
+# preferring its own backend. The table names the setting that changed and the
+# differences in validation and test accuracy at the epoch each run kept.
 
 # %%
-base = load_run(ABLATIONS / 'torch-base')[1].summary()
-for run in runs:
-    summary = load_run(run)[1].summary()
-    print(f"{run.name:46} valid {summary['valid_acc'] - base['valid_acc']:+.3f}  "
-          f"test {summary['test_acc'] - base['test_acc']:+.3f}")
+display(Markdown(comparison_table(runs, ABLATIONS / 'torch-base')))
 
 # %% [markdown]
 # What each setting is:
 #
-# * **Tokenization** (`*-glove-tokens`): the book splits on whitespace, so `movie.`,
-#   `Movie` and `movie` are three tokens and only the last has a GloVe 6B vector (GloVe
-#   6B is lower-case and splits punctuation off). Lower-casing, dropping the `<br />`
-#   markup and splitting off punctuation (`--tokenizer glove`) raises the share of token
-#   occurrences with a vector (measured above). It raised the test accuracy by 0.022 in
-#   PyTorch but by only 0.002 in MXNet (validation: +0.003 and +0.012). With one seed
-#   per run, differences of 0.01 can be chance.
-# * **Embedding** (`*-frozen`, `torch-xavier-embedding`): the book freezes the GloVe
+# * **Tokenization** (`tokenizer book → glove`): the book splits on whitespace, so
+#   `movie.`, `Movie` and `movie` are three tokens and only the last has a GloVe 6B
+#   vector. Lower-casing, dropping the `<br />` markup and splitting off punctuation
+#   raises the share of token occurrences with a vector (measured above).
+# * **Embedding** (`freeze_embedding`, `embedding_init`): the book freezes the GloVe
 #   vectors; we fine-tune them; random (Xavier) vectors show what GloVe is worth.
-# * **Learning rate** (`torch-lr-1.5625e-4`): the seed's rate against the book's 0.01.
-#   It is too small for 5 epochs: validation accuracy rose every epoch (0.772 after the
-#   second, 0.847 after the fifth; test 0.839), while 0.01 peaks after two or three.
-# * **Recurrence** (`*-book-recipe`): every review padded to 500 steps, as in the
-#   book, against the masked fast path. In PyTorch the two recipes stayed within about
-#   0.01 of each other at every epoch (one seed each, so no winner). In MXNet the book
-#   recipe learned far more slowly: its outputs at step 499 must carry a review's
-#   evidence across the padding, and Gluon's LSTM starts from smaller weights (uniform
-#   in +-0.07) and zero biases than PyTorch's (+-0.1); the masked path reads each
-#   review's own last token and trained as well as in PyTorch (notebook 04).
-# * **Regularisation** (`*-dropout`, `*-wd-1e-5`): dropout 0.3 on the embedded tokens and
-#   between the two LSTM layers (`--dropout 0.3`; no parameters, so the model contract
-#   holds). In PyTorch it raised validation accuracy from 0.893 to 0.904 and test accuracy
-#   from 0.875 to 0.881, the best PyTorch run at learning rate 0.01, though it still
-#   overfits after the second epoch (test 0.861 after the fifth). In MXNet it raised
-#   validation accuracy from 0.890 to 0.896 and test accuracy from 0.863 to 0.876.
-#   Dropout 0.5
-#   (`*-dropout-0.5`) overfits less (training accuracy after 5 epochs: MXNet 0.959
-#   against 0.980, PyTorch 0.964 against 0.981). In MXNet it has the highest test
-#   accuracy of any epoch at learning rate 0.01, 0.888 after the second, but validation hardly
-#   tells epochs 2-5 apart (0.900, 0.902, 0.900, 0.905), picks the fifth, and the run
-#   ends at test 0.871. In PyTorch dropout 0.5 did worse than 0.3 (validation
-#   0.898 at best, after epoch 4; test 0.863). Weight
-#   decay 1e-5 on top of it (`--weight-decay`: `1e-5 * w` added to each gradient inside
-#   Adam) held training back (training accuracy 0.964 after 5 epochs against 0.981) but
-#   lowered validation (0.894 at best, after the fifth epoch) and test accuracy (0.864).
-#   Adam divides each gradient by its running size, so an L2 term added to the gradient
-#   does not simply shrink the weights; decoupled weight decay (AdamW) would, and was not
-#   tried.
-# * **Learning rate with dropout 0.5** (`*-dropout-0.5-lr-*`, run on a newer CPU, so
-#   their times compare only with each other): at 0.01 the model fits the training set
-#   within two or three epochs and then overfits. Smaller rates learn more slowly and
-#   overfit less (PyTorch, training accuracy after 5 epochs: 0.961 at 0.005, 0.937 at
-#   0.003, 0.932 at 0.002, against 0.964 at 0.01), and validation accuracy peaks later.
-#   At 0.002 it rose every epoch, to 0.908 after the fifth, with test accuracy 0.890;
-#   the same settings with another seed (`*-seed-1`: another validation split, other
-#   initial weights and minibatches) gave 0.906 and 0.892. In MXNet, 0.002 gave
-#   validation 0.908 and test 0.890 (0.8897) after the fifth epoch, 0.003 gave 0.899 and
-#   0.884, against 0.905 and 0.871 at 0.01. Validation still rose in the fifth epoch at
-#   0.002: more epochs might help, but the recipe trains five.
-# * **Epoch selection**: *test acc, last epoch* against *test acc* shows what choosing
-#   the epoch on validation data is worth.
-# * **Backend** (`mxnet-*`): the same model and data in Gluon.
-# * **Validation against test**: validation accuracy (random split) is above test accuracy in every
-#   fine-tuned run at learning rate 0.01 (by 0.017-0.037), hardly in the frozen run and
-#   the slowly learning one (by 0.001 and 0.008). The validation reviews come
-#   from the training set, so they are about the same movies as the training reviews;
-#   the test reviews are about other movies (the dataset keeps the two sets' movies
-#   apart), and fine-tuned embeddings can learn movie-specific words (titles, names).
-#   A validation split by movie tests this (`--valid-split movie`: all the reviews of
-#   movies drawn at random, 2,514 here; run `torch-glove-tokens-dropout-movie-valid`,
-#   otherwise the settings of `torch-glove-tokens-dropout`). Its validation accuracy is
-#   *below* test accuracy at every epoch (0.851 against 0.867 after the first, 0.828
-#   against 0.853 after the fifth), where the random split's was above it. So reviews
-#   of the training set's own movies are easier than reviews of new movies; that
-#   validation by movie even falls below test may be chance (a few hundred movies make
-#   a noisier sample than 2,500 independent reviews). It chose epoch 1 (test 0.867, the
-#   run's best epoch); the random split chose epoch 2 in its run (0.881, against 0.883
-#   after the first). The two runs hold out, and so train on, different reviews: their
-#   test accuracies do not compare the two splits.
+# * **Learning rate** (`lr`): the book's 0.01; `0.01 / 64` tests the argument that an
+#   averaged loss needs a smaller rate (notebook 03); smaller rates with dropout 0.5 learn
+#   more slowly and overfit less.
+# * **Recurrence** (`recipe fast → book`): every review padded to 500 steps, as in the
+#   book, against the masked fast path. These two runs were trained before `--recipe
+#   book` took the book's initialisation: their LSTM started from its framework's default
+#   (Gluon: uniform in ±0.07, zero biases; PyTorch: uniform in ±0.1), as in the fast
+#   runs, not from the book's Xavier. So they compare the two paths under this project's
+#   initialisation; they are not the book's code (its speed: `BENCHMARKS.md`; its
+#   published accuracy: 0.861 in PyTorch, 0.852 in MXNet). Why the padded path learned so
+#   much more slowly in MXNet than in PyTorch was not isolated.
+# * **Regularisation** (`dropout`, `weight_decay`): dropout on the embedded tokens and
+#   between the two LSTM layers (no parameters, so the model contract holds); weight
+#   decay adds `wd * w` to each gradient inside Adam, which divides each gradient by its
+#   running size, so it does not simply shrink the weights (decoupled weight decay,
+#   AdamW, would; it was not tried).
+# * **Validation split** (`valid_split random → movie`): all the reviews of randomly
+#   drawn movies held out, instead of random reviews. The validation sets differ, so
+#   only the test difference compares; the runs also train on different reviews.
+# * **Seed** (`seed 0 → 1`): another validation split, other initial weights and
+#   minibatches: the noise of one run.
 #
-# One seed per setting, except the best setting (two): with 2,500 validation reviews
-# (a standard error of about 0.006 on an accuracy near 0.9), differences of 0.005
-# between runs are within noise. `make ablations` makes any run of the table that is
-# missing.
+# Two observations the table does not show, computed from the runs' metrics: how far
+# validation accuracy lies above test accuracy (the random split's reviews are about the
+# training set's movies, the test reviews about other movies), and how the split by movie
+# changes that.
+
+# %%
+for run in runs:
+    config, history = load_run(run)
+    gaps = [v - t for v, t in zip(history['valid_acc'], history['test_acc'])]
+    print(f"{run.name:46} valid - test per epoch: {' '.join(f'{g:+.3f}' for g in gaps)}"
+          f"{'   (split by movie)' if config.get('valid_split') == 'movie' else ''}")
+
+# %% [markdown]
+# How large are differences that one seed can make? With 2,500 validation reviews an
+# accuracy near 0.9 has a standard error of about $\sqrt{0.9 \cdot 0.1 / 2500}$; two
+# seeds of the same settings show the whole noise of a run (split, weights, order).
+
+# %%
+se = (0.9 * 0.1 / 2500) ** 0.5
+seeds = [load_run(ABLATIONS / name)[1].summary() for name in
+         ('torch-glove-tokens-dropout-0.5-lr-0.002', 'torch-glove-tokens-dropout-0.5-lr-0.002-seed-1')]
+print(f'standard error of a validation accuracy near 0.9: {se:.4f}')
+print('two seeds of the best settings: valid', [round(r['valid_acc'], 4) for r in seeds],
+      '| test', [round(r['test_acc'], 4) for r in seeds])
+
+# %% [markdown]
+# ## Summary
+#
+# * Accuracy is one number; the confusion matrix, the accuracy by review length and the
+#   reliability diagram above say where the shipped model errs and how far its
+#   probabilities can be trusted. Its most confident mistakes are worth reading: are
+#   they the model's errors or the labels'?
+# * An ablation changes one setting of another run; the table of comparisons computes
+#   which, so that a difference is read against the right run and against the noise of
+#   one seed.
+# * Ranked by validation accuracy alone, the runs name the best recipe; its test
+#   accuracy is read only afterwards. The five best runs and the changes that helped by
+#   more than the noise:
+
+# %%
+ranked = sorted(runs, key=lambda run: load_run(run)[1].summary()['valid_acc'], reverse=True)
+for run in ranked[:5]:
+    r = load_run(run)[1].summary()
+    print(f"{run.name:46} valid {r['valid_acc']:.3f}  test {r['test_acc']:.3f}  (epoch {r['selected_epoch']})")
+print(f'changes that raised validation accuracy by more than two standard errors ({2 * se:.3f}):')
+for run, reference, changed in comparisons(runs, ABLATIONS / 'torch-base'):
+    if 'valid_split' in changed:  # another validation set: its accuracy does not compare
+        continue
+    delta = load_run(run)[1].summary()['valid_acc'] - load_run(reference)[1].summary()['valid_acc']
+    if delta > 2 * se:
+        print(f'  {run.name}: {", ".join(changed)} ({delta:+.3f} against {reference.name})')
 
 # %% [markdown]
 # ## Exercises

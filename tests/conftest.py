@@ -50,10 +50,10 @@ def imdb_data():
 def smoke_run(tmp_path_factory, imdb_data):
     """A run folder of a small model trained by the command line (PyTorch, the preset
     best at the rate 0.01, which learns within a smoke run: 2,000 reviews cut to 100
-    tokens, 3 epochs): shared by the tests, trained once per session."""
+    tokens, 2 epochs): shared by the tests, trained once per session."""
     from d2lsent.__main__ import main
     out = tmp_path_factory.mktemp('smoke-run')
-    assert main(['train', '--limit', '2000', '--num-steps', '100', '--epochs', '3',
+    assert main(['train', '--limit', '2000', '--num-steps', '100', '--epochs', '2',
                  '--valid-size', '200', '--lr', '0.01', '--out', str(out)]) == 0
     return out
 

@@ -1,0 +1,61 @@
+"""Which run an ablation is compared with, and the CPU a run names (d2lsent.results)."""
+import dataclasses
+import json
+
+import pytest
+
+from d2lsent.config import Config
+from d2lsent.results import changes, comparison_table, comparisons, cpu_kind, settings
+
+
+def make_run(folder, name, accs=(0.80, 0.85), **changed):
+    """A finished run folder: the default settings but ``changed``, one record per
+    entry of ``accs`` (its validation accuracy; test 0.01 below it)."""
+    run = folder / name
+    run.mkdir()
+    config = {'backend': 'torch', **dataclasses.asdict(Config()), 'keep_best_epoch': True,
+              'machine': '2 x AMD EPYC (family 25 model 1, AVX2), Linux', **changed}
+    (run / 'config.json').write_text(json.dumps(config))
+    (run / 'metrics.json').write_text(json.dumps([
+        dict(epoch=i + 1, train_loss=0.5, train_acc=0.9, valid_acc=a, test_acc=a - 0.01,
+             examples_per_s=100, train_seconds=60, eval_seconds=10)
+        for i, a in enumerate(accs)]))
+    return run
+
+
+def test_each_run_is_compared_link_by_link(tmp_path):
+    base = make_run(tmp_path, 'base')
+    tokens = make_run(tmp_path, 'tokens', tokenizer='book')
+    dropout = make_run(tmp_path, 'tokens-dropout', (0.9, 0.88), tokenizer='book', dropout=0.3)
+    mx_base = make_run(tmp_path, 'mx', backend='mxnet')
+    mx_tokens = make_run(tmp_path, 'mx-tokens', backend='mxnet', tokenizer='book')
+    rows = {run.name: (ref.name, changed) for run, ref, changed in
+            comparisons([base, tokens, dropout, mx_base, mx_tokens], base)}
+    assert 'base' not in rows  # the base is what the others are compared with
+    assert rows['tokens'] == ('base', {'tokenizer': ('glove', 'book')})
+    assert rows['tokens-dropout'] == ('tokens', {'dropout': (0.5, 0.3)})
+    assert rows['mx'] == ('base', {'backend': ('torch', 'mxnet')})
+    # Two runs differ from mx-tokens in one setting: its own backend's is preferred.
+    assert rows['mx-tokens'] == ('mx', {'tokenizer': ('glove', 'book')})
+    table = comparison_table([base, tokens, dropout], base).splitlines()
+    assert table[0] == '| run | compared with | changed | valid acc | test acc | CPU |'
+    # The epoch kept is the best on validation: 0.9 against 0.85.
+    assert table[3] == '| tokens-dropout | tokens | dropout 0.5 → 0.3 | +0.050 | +0.050 | AVX2 |'
+
+
+def test_settings_that_older_runs_did_not_record_take_the_value_they_trained_with(tmp_path):
+    old = {k: v for k, v in json.loads(
+        (make_run(tmp_path, 'new') / 'config.json').read_text()).items()
+        if k not in ('dropout', 'weight_decay', 'valid_split')}
+    assert (settings(old)['dropout'], settings(old)['weight_decay'],
+            settings(old)['valid_split']) == (0.0, 0.0, 'random')
+    assert changes({**old, 'dropout': 0.3}, old) == {'dropout': (0.0, 0.3)}
+
+
+@pytest.mark.parametrize('machine, kind', [
+    ('2 x AMD EPYC (family 26 model 2, AVX-512), Linux, Python 3.11.7', 'AVX-512'),
+    ('2 x AMD EPYC (family 25 model 1, AVX2), Linux, Python 3.11.7', 'AVX2'),
+    ('2 x AMD EPYC, Linux, Python 3.11.7, 2026-11-29', 'not recorded')])
+def test_cpu_kind(machine, kind):
+    assert cpu_kind({'machine': machine}) == kind
+    assert cpu_kind({}) == 'not recorded'
