@@ -21,9 +21,8 @@ import numpy as np
 from . import bookcode, download, imdb, machine
 from .batching import Buckets, Minibatches
 from .checkpoint import load
-from .config import Config
+from .config import RECIPES as CONFIG_RECIPES, Config
 from .glove import TokenEmbedding
-from .config import RECIPES as CONFIG_RECIPES
 
 BOOK_CODE = 'book-code'
 RECIPES = (BOOK_CODE, *CONFIG_RECIPES)
@@ -158,6 +157,7 @@ def report(results, as_json):
         print(f"{r['backend']:6} {r['recipe']:9} {r['examples_per_s']:8.1f} examples/s "
               f"{tokens}  median step {r['median_step_s']:.3f} s  "
               f"{r['gflops']:6.1f} GFLOP/s{share}  peak RSS {r['peak_rss_mb']} MB")
-    if ratios(results):
-        print(json.dumps(ratios(results)) if as_json else
-              '  '.join(f'{k}: {v}x' for k, v in ratios(results).items()))
+    speedups = ratios(results)
+    if speedups:
+        print(json.dumps(speedups) if as_json else
+              '  '.join(f'{k}: {v}x' for k, v in speedups.items()))

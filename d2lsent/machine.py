@@ -28,6 +28,12 @@ def _cpuinfo():
     return info
 
 
+def _vectors(info):
+    """The widest vector instructions ``info`` (``_cpuinfo``) lists."""
+    flags = info.get('flags', '').split()
+    return 'AVX-512' if 'avx512f' in flags else 'AVX2' if 'avx2' in flags else 'no AVX2'
+
+
 def peak_gflops():
     """Single-precision GFLOP/s that all cores can do at most: cores x clock x floats
     per vector x 2 (a fused multiply-add) x 2 FMA units; None without /proc/cpuinfo.
@@ -37,10 +43,11 @@ def peak_gflops():
     info = _cpuinfo()
     if 'cpu MHz' not in info:
         return None
-    flags = info.get('flags', '').split()
-    full_avx512 = 'avx512f' in flags and not (info.get('vendor_id') == 'AuthenticAMD'
-                                              and info.get('cpu family') == '25')
-    floats = 16 if full_avx512 else 8 if 'avx2' in flags else 4
+    vectors = _vectors(info)
+    if vectors == 'AVX-512' and (info.get('vendor_id'), info.get('cpu family')) == (
+            'AuthenticAMD', '25'):
+        vectors = 'AVX2'
+    floats = {'AVX-512': 16, 'AVX2': 8}.get(vectors, 4)
     return os.cpu_count() * float(info['cpu MHz']) / 1000 * floats * 2 * 2
 
 
@@ -49,9 +56,7 @@ def describe_machine():
     (for stored outputs; "AMD EPYC" alone names several generations of CPU)."""
     cpu, info = platform.processor() or platform.machine(), _cpuinfo()
     if 'model name' in info:
-        vectors = ('AVX-512' if 'avx512f' in info.get('flags', '').split()
-                   else 'AVX2' if 'avx2' in info.get('flags', '').split() else 'no AVX2')
         cpu = (f"{info['model name']} (family {info.get('cpu family', '?')} model "
-               f"{info.get('model', '?')}, {vectors})")
+               f"{info.get('model', '?')}, {_vectors(info)})")
     return (f'{os.cpu_count()} x {cpu}, {platform.system()}, Python '
             f'{platform.python_version()}, {time.strftime("%Y-%m-%d")}')

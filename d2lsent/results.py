@@ -46,23 +46,20 @@ def read_run(folder):
     """One results row (a dict keyed by ``COLUMNS``, numbers rounded) from a run folder."""
     folder = pathlib.Path(folder)
     config, history = load_run(folder)
-    summary = history.summary()
-    embedding = config['embedding']
-    if config.get('embedding_init', 'glove') == 'xavier':
-        embedding = 'random (Xavier)'
-    embedding += ' frozen' if config['freeze_embedding'] else ' fine-tuned'
-    settings = f"{config['lr']:g}"  # the learning rate, then any regularisation
-    if config.get('weight_decay'):
-        settings += f", weight decay {config['weight_decay']:g}"
-    if config.get('dropout'):
-        settings += f", dropout {config['dropout']:g}"
-    epoch = f"{summary['selected_epoch']}/{config['num_epochs']}"
-    if config.get('keep_best_epoch'):
-        by_movie = config.get('valid_split') == 'movie'
-        epoch += ' (best valid, by movie)' if by_movie else ' (best valid)'
-    return {'run': folder.name, 'backend': config['backend'], 'recipe': config['recipe'],
-            'tokenizer': config.get('tokenizer', 'book'),
-            'embedding': embedding, 'lr, regularisation': settings,
+    summary, s = history.summary(), settings(config)
+    embedding = 'random (Xavier)' if s['embedding_init'] == 'xavier' else s['embedding']
+    embedding += ' frozen' if s['freeze_embedding'] else ' fine-tuned'
+    regularisation = f"{s['lr']:g}"  # the learning rate, then any regularisation
+    if s['weight_decay']:
+        regularisation += f", weight decay {s['weight_decay']:g}"
+    if s['dropout']:
+        regularisation += f", dropout {s['dropout']:g}"
+    epoch = f"{summary['selected_epoch']}/{s['num_epochs']}"
+    if s['keep_best_epoch']:
+        epoch += ' (best valid, by movie)' if s['valid_split'] == 'movie' else ' (best valid)'
+    return {'run': folder.name, 'backend': s['backend'], 'recipe': s['recipe'],
+            'tokenizer': s['tokenizer'],
+            'embedding': embedding, 'lr, regularisation': regularisation,
             'epoch': epoch, 'valid acc': f"{summary['valid_acc']:.3f}",
             'test acc': f"{summary['test_acc']:.3f}",
             'test acc, last epoch': f"{history['test_acc'][-1]:.3f}",
