@@ -69,10 +69,14 @@ def read_run(folder):
 
 
 def cpu_kind(config):
-    """The kind of CPU a run's ``config.json`` names (``machine.describe_machine``):
-    'AVX-512', 'AVX2', or 'not recorded' for runs older than that description."""
+    """The kind of CPU a run's ``config.json`` names (``machine.describe_machine``): its
+    maker and vector width ('AMD AVX2', 'Intel AVX-512', ...), or 'not recorded' for runs
+    older than that description. Kinds with the same vectors differ in speed too."""
     machine = config.get('machine', '')
-    return next((kind for kind in ('AVX-512', 'AVX2') if kind in machine), 'not recorded')
+    vectors = next((kind for kind in ('AVX-512', 'AVX2') if kind in machine), None)
+    if vectors is None:
+        return 'not recorded'
+    return ' '.join([maker for maker in ('AMD', 'Intel') if maker in machine] + [vectors])
 
 
 def settings(config):

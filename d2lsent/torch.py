@@ -7,6 +7,7 @@ re-exported here under the book's names, so one import line serves a notebook,
 as with ``from d2l import torch as d2l``.
 """
 import contextlib
+import ctypes
 import datetime
 import io
 import os
@@ -247,23 +248,42 @@ def predict_logits(net, X, *lengths, device=None):
         return to_numpy(net(X.to(device), *(l.to(device) for l in lengths)))
 
 
+def _restart_openmp_threads():
+    """End PyTorch's OpenMP worker threads, so that its next parallel operation starts
+    new ones, which take the calling thread's floating-point mode; ``False`` where no
+    GNU OpenMP library is loaded (``omp_pause_resource_all``, OpenMP 5.0; Linux)."""
+    try:
+        with open('/proc/self/maps') as f:  # wheels may rename their libgomp
+            paths = {line.split()[-1] for line in f if '/libgomp' in line}
+    except OSError:
+        return False
+    # 1: omp_pause_soft
+    return bool(paths) and all(ctypes.CDLL(p).omp_pause_resource_all(1) == 0 for p in paths)
+
+
 @contextlib.contextmanager
 def flush_denormals(enabled=True):
-    """Flush denormal floats to zero inside the block, then restore the mode.
+    """Flush denormal floats to zero inside the block, in every thread, then restore
+    the mode.
 
-    Denormal floats in the backward pass through long sequences slow a CPU
-    several-fold. The fast recipe flushes them; the book does not. Yields
-    whether they are flushed (``set_flush_denormal`` fails without SSE3).
+    Denormal floats in the backward pass through long sequences slow some CPUs
+    several-fold (see BENCHMARKS.md). The fast recipe flushes them; the book does not.
+    ``torch.set_flush_denormal`` sets the calling thread only, so the OpenMP worker
+    threads are restarted to take its mode. Yields whether they are flushed
+    (``set_flush_denormal`` fails without SSE3).
     """
     # numpy computes its float limits once; do it before subnormals are flushed,
     # or it warns that the smallest subnormal is zero (matplotlib asks for them).
     np.finfo(np.float32), np.finfo(np.float64)
     flushing = enabled and torch.set_flush_denormal(True)
+    if flushing:
+        _restart_openmp_threads()
     try:
         yield flushing
     finally:
         if flushing:
             torch.set_flush_denormal(False)
+            _restart_openmp_threads()
 
 
 def make_train_step(net, config, device):

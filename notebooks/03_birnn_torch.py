@@ -213,8 +213,10 @@ print('same predictions after reloading:', all(same))
 #   the real tokens are exactly those of the review run alone; the model reads them at
 #   each review's first and last token.
 #
-# (It also flushes floats too small for the normal range to zero, which some CPUs handle
-# slowly; on this project's machines that made no measurable difference, `BENCHMARKS.md`.)
+# (It also flushes floats too small for the normal range, denormals, to zero in every
+# thread, `d2l.flush_denormals`. Some CPUs handle them slowly: on this project's AMD
+# machines flushing made no measurable difference, on an Intel Xeon it made training
+# several times faster, `BENCHMARKS.md`.)
 
 # %%
 print(inspect.getsource(d2l.masked_lstm))

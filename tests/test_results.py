@@ -40,7 +40,7 @@ def test_each_run_is_compared_link_by_link(tmp_path):
     table = comparison_table([base, tokens, dropout], base).splitlines()
     assert table[0] == '| run | compared with | changed | valid acc | test acc | CPU |'
     # The epoch kept is the best on validation: 0.9 against 0.85.
-    assert table[3] == '| tokens-dropout | tokens | dropout 0.5 → 0.3 | +0.050 | +0.050 | AVX2 |'
+    assert table[3] == '| tokens-dropout | tokens | dropout 0.5 → 0.3 | +0.050 | +0.050 | AMD AVX2 |'
 
 
 def test_settings_that_older_runs_did_not_record_take_the_value_they_trained_with(tmp_path):
@@ -53,8 +53,9 @@ def test_settings_that_older_runs_did_not_record_take_the_value_they_trained_wit
 
 
 @pytest.mark.parametrize('machine, kind', [
-    ('2 x AMD EPYC (family 26 model 2, AVX-512), Linux, Python 3.11.7', 'AVX-512'),
-    ('2 x AMD EPYC (family 25 model 1, AVX2), Linux, Python 3.11.7', 'AVX2'),
+    ('2 x AMD EPYC (family 26 model 2, AVX-512), Linux, Python 3.11.7', 'AMD AVX-512'),
+    ('2 x AMD EPYC (family 25 model 1, AVX2), Linux, Python 3.11.7', 'AMD AVX2'),
+    ('2 x Intel(R) Xeon(R) Processor (family 6 model 207, AVX-512), Linux', 'Intel AVX-512'),
     ('2 x AMD EPYC, Linux, Python 3.11.7, 2026-11-29', 'not recorded')])
 def test_cpu_kind(machine, kind):
     assert cpu_kind({'machine': machine}) == kind
