@@ -3,10 +3,10 @@
 Denormal (subnormal) floats are handled in slow microcode by some x86 CPUs; the
 gradients of long recurrences produce many of them. PyTorch has a switch
 (``torch.set_flush_denormal``) for the calling thread; MXNet has none. Worker
-threads take the floating-point mode of the thread that starts them. This module sets the
-two bits of the SSE control register MXCSR that matter, flush-to-zero (FTZ)
-and denormals-are-zero (DAZ), through the C maths library's ``fegetenv`` and
-``fesetenv``, so that it can run before MXNet starts its threads.
+threads take the floating-point mode of the thread that starts them. This
+module sets the two bits of the SSE control register MXCSR that matter,
+flush-to-zero (FTZ) and denormals-are-zero (DAZ), through the C maths library's
+``fegetenv`` and ``fesetenv``, so that it can run before MXNet starts its threads.
 """
 import ctypes
 import ctypes.util
