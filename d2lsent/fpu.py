@@ -6,7 +6,8 @@ gradients of long recurrences produce many of them. PyTorch has a switch
 threads take the floating-point mode of the thread that starts them. This
 module sets the two bits of the SSE control register MXCSR that matter,
 flush-to-zero (FTZ) and denormals-are-zero (DAZ), through the C maths library's
-``fegetenv`` and ``fesetenv``, so that it can run before MXNet starts its threads.
+``fegetenv`` and ``fesetenv``, so that it can run before MXNet starts its threads;
+``restart_openmp_threads`` lets OpenMP's threads take a mode set later.
 """
 import ctypes
 import ctypes.util
@@ -48,3 +49,16 @@ def set_flush_denormals(enabled=True):
         return False
     env.mxcsr = env.mxcsr | FTZ | DAZ if enabled else env.mxcsr & ~(FTZ | DAZ)
     return libm.fesetenv(ctypes.byref(env)) == 0 and get_mxcsr() == env.mxcsr
+
+
+def restart_openmp_threads():
+    """End the calling thread's OpenMP worker threads (GNU OpenMP's
+    ``omp_pause_resource_all``, OpenMP 5.0), so that its next parallel region starts new
+    ones, which take the calling thread's mode; ``False`` where no libgomp is loaded."""
+    try:
+        with open('/proc/self/maps') as f:  # wheels may rename their libgomp
+            paths = {line.split()[-1] for line in f if '/libgomp' in line}
+    except OSError:
+        return False
+    # 1: omp_pause_soft
+    return bool(paths) and all(ctypes.CDLL(p).omp_pause_resource_all(1) == 0 for p in paths)

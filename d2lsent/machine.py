@@ -28,10 +28,14 @@ def _cpuinfo():
     return info
 
 
+VECTORS = {'avx512f': 'AVX-512', 'avx2': 'AVX2'}  # cpuinfo flag: name, widest first
+MAKERS = ('AMD', 'Intel')
+
+
 def _vectors(info):
     """The widest vector instructions ``info`` (``_cpuinfo``) lists."""
     flags = info.get('flags', '').split()
-    return 'AVX-512' if 'avx512f' in flags else 'AVX2' if 'avx2' in flags else 'no AVX2'
+    return next((name for flag, name in VECTORS.items() if flag in flags), 'no AVX2')
 
 
 def peak_gflops():
@@ -60,3 +64,12 @@ def describe_machine():
                f"{info.get('model', '?')}, {_vectors(info)})")
     return (f'{os.cpu_count()} x {cpu}, {platform.system()}, Python '
             f'{platform.python_version()}, {time.strftime("%Y-%m-%d")}')
+
+
+def cpu_kind(description):
+    """The maker and vector width a ``describe_machine`` text names ('AMD AVX2', 'Intel
+    AVX-512', ...), or None where it names no vector width (older descriptions)."""
+    vectors = next((name for name in VECTORS.values() if name in description), None)
+    if vectors is None:
+        return None
+    return ' '.join([maker for maker in MAKERS if maker in description] + [vectors])

@@ -9,6 +9,7 @@ validation.
 import dataclasses
 import pathlib
 
+from . import machine
 from .config import Config
 from .files import read_json
 from .training import History
@@ -69,14 +70,10 @@ def read_run(folder):
 
 
 def cpu_kind(config):
-    """The kind of CPU a run's ``config.json`` names (``machine.describe_machine``): its
-    maker and vector width ('AMD AVX2', 'Intel AVX-512', ...), or 'not recorded' for runs
-    older than that description. Kinds with the same vectors differ in speed too."""
-    machine = config.get('machine', '')
-    vectors = next((kind for kind in ('AVX-512', 'AVX2') if kind in machine), None)
-    if vectors is None:
-        return 'not recorded'
-    return ' '.join([maker for maker in ('AMD', 'Intel') if maker in machine] + [vectors])
+    """The kind of CPU a run's ``config.json`` names (``machine.cpu_kind``: maker and
+    vector width; kinds with the same vectors differ in speed too), or 'not recorded'
+    for runs older than that description."""
+    return machine.cpu_kind(config.get('machine', '')) or 'not recorded'
 
 
 def settings(config):
@@ -97,7 +94,12 @@ def comparisons(folders, base):
     those closer to ``base`` (fewer changes from it), preferring one of its own backend,
     then the first in ``folders``; ``base`` itself is not compared. So a chain of runs,
     each adding one setting to the one before, is compared link by link."""
-    configs = {pathlib.Path(f): load_run(f)[0] for f in folders}
+    return _comparisons({pathlib.Path(f): load_run(f) for f in folders}, base)
+
+
+def _comparisons(runs, base):
+    """``comparisons`` of ``runs``, ``{folder: load_run(folder)}``."""
+    configs = {f: config for f, (config, _) in runs.items()}
     base_config = configs[pathlib.Path(base)]
     distance = {f: len(changes(c, base_config)) for f, c in configs.items()}
     rows = []
@@ -116,8 +118,9 @@ def comparison_table(folders, base):
     that differ and the differences in validation and test accuracy."""
     lines = ['| run | compared with | changed | valid acc | test acc | CPU |',
              '| --- | --- | --- | ---: | ---: | --- |']
-    for run, reference, changed in comparisons(folders, base):
-        (config, history), (ref_config, ref_history) = load_run(run), load_run(reference)
+    runs = {pathlib.Path(f): load_run(f) for f in folders}
+    for run, reference, changed in _comparisons(runs, base):
+        (config, history), (ref_config, ref_history) = runs[run], runs[reference]
         new, old = history.summary(), ref_history.summary()
         what = ', '.join(f'{k} {_show(a)} → {_show(b)}' for k, (a, b) in changed.items())
         kinds = dict.fromkeys((cpu_kind(ref_config), cpu_kind(config)))  # one if alike

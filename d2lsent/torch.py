@@ -7,7 +7,6 @@ re-exported here under the book's names, so one import line serves a notebook,
 as with ``from d2l import torch as d2l``.
 """
 import contextlib
-import ctypes
 import datetime
 import io
 import os
@@ -19,7 +18,7 @@ from torch import distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from . import backend, bookcode, machine, onednn
+from . import backend, bookcode, fpu, machine, onednn
 from .batching import Buckets, Minibatches
 from .config import Config
 from .glove import TokenEmbedding, coverage
@@ -248,19 +247,6 @@ def predict_logits(net, X, *lengths, device=None):
         return to_numpy(net(X.to(device), *(l.to(device) for l in lengths)))
 
 
-def _restart_openmp_threads():
-    """End PyTorch's OpenMP worker threads, so that its next parallel operation starts
-    new ones, which take the calling thread's floating-point mode; ``False`` where no
-    GNU OpenMP library is loaded (``omp_pause_resource_all``, OpenMP 5.0; Linux)."""
-    try:
-        with open('/proc/self/maps') as f:  # wheels may rename their libgomp
-            paths = {line.split()[-1] for line in f if '/libgomp' in line}
-    except OSError:
-        return False
-    # 1: omp_pause_soft
-    return bool(paths) and all(ctypes.CDLL(p).omp_pause_resource_all(1) == 0 for p in paths)
-
-
 @contextlib.contextmanager
 def flush_denormals(enabled=True):
     """Flush denormal floats to zero inside the block, in every thread, then restore
@@ -277,13 +263,13 @@ def flush_denormals(enabled=True):
     np.finfo(np.float32), np.finfo(np.float64)
     flushing = enabled and torch.set_flush_denormal(True)
     if flushing:
-        _restart_openmp_threads()
+        fpu.restart_openmp_threads()
     try:
         yield flushing
     finally:
         if flushing:
             torch.set_flush_denormal(False)
-            _restart_openmp_threads()
+            fpu.restart_openmp_threads()
 
 
 def make_train_step(net, config, device):
