@@ -74,9 +74,7 @@ def _run_folder(args):
                              f'(not a run folder, or killed before its first epoch ended): '
                              f'start it again with --out {out} --overwrite.')
         saved = read_json(out / 'config.json')
-        fields = {f.name for f in dataclasses.fields(config.Config)}
-        return out, config.Config(**{k: v for k, v in saved.items() if k in fields}), \
-            saved['backend']
+        return out, config.recorded(saved), saved['backend']
     out = pathlib.Path(args.out or f'runs/{time.strftime("%Y%m%d-%H%M%S")}-{args.backend}')
     if out.exists() and not out.is_dir():
         raise ValueError(f'--out {out} is a file: give a folder for the run.')

@@ -13,7 +13,7 @@ import numpy as np
 
 from .files import atomic_write
 from .text import Vocab
-from .config import Config
+from .config import Config, recorded
 
 FORMAT = 'd2lsent-checkpoint-1'
 
@@ -67,7 +67,7 @@ def load(path):
                          f'diverge?)')
     params = {k: v.astype(np.float32, copy=False) for k, v in params.items()}  # float16 too
     try:
-        config = Config(**header['config'])
+        config = recorded(header['config'])
     except ValueError as e:
         raise refuse(f'its configuration is invalid: {e}') from e
     return params, Vocab.from_idx_to_token(tokens), config, header

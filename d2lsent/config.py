@@ -13,15 +13,21 @@ from . import glove, text
 RECIPES = ('fast', 'book')
 EMBEDDING_INITS = ('glove', 'xavier')
 VALID_SPLITS = ('random', 'movie')
+LR_SCHEDULES = ('constant', 'warmup-cosine')
 # Named starting points for a run. best: the defaults below, the recipe that reached the
 # highest validation accuracy (docs/results.md); book: what the book's code sets
 # differently (d2l 1.0.3, "Sentiment Analysis: Using Recurrent Neural Networks"), except
 # its 100-d vectors (the 50-d ones are those that work offline).
 PRESETS = {
     'best': {},
-    'book': dict(tokenizer='book', dropout=0.0, lr=0.01, freeze_embedding=True,
-                 recipe='book', keep_best_epoch=False),
+    'book': dict(tokenizer='book', dropout=0.0, lr=0.01, lr_schedule='constant',
+                 freeze_embedding=True, recipe='book', keep_best_epoch=False),
 }
+
+# Settings added after some runs and checkpoints were made: those trained with these
+# values, which their config.json or checkpoint does not record.
+UNRECORDED = dict(dropout=0.0, weight_decay=0.0, valid_split='random', tokenizer='book',
+                  embedding_init='glove', lr_schedule='constant')
 
 
 def setting(default, help, choices=None, low=None, high=None, above=False,
@@ -47,7 +53,12 @@ class Config:
     num_steps: int = setting(500, 'tokens per review after truncation (and padding)',
                              low=1)
     num_epochs: int = setting(5, 'epochs', low=1, aliases=('--epochs',))
-    lr: float = setting(0.002, 'Adam learning rate', low=0, above=True)
+    lr: float = setting(0.002, 'Adam learning rate (the highest, with a schedule)', low=0,
+                        above=True)
+    lr_schedule: str = setting(
+        'constant', 'constant: lr throughout; warmup-cosine: rising linearly from 0 to lr '
+        'over the first half epoch, then falling along a cosine to 0 at the end',
+        LR_SCHEDULES)
     weight_decay: float = setting(0.0, 'L2 weight decay added to the gradients in Adam',
                                   low=0)
     dropout: float = setting(
@@ -89,6 +100,14 @@ def preset(name='best', **settings):
     if name not in PRESETS:
         raise ValueError(f"Unknown preset {name!r}: use one of {', '.join(PRESETS)}.")
     return Config(**{**PRESETS[name], **settings})
+
+
+def recorded(settings):
+    """The ``Config`` of a run folder's ``config.json`` or a checkpoint's ``settings``,
+    with ``UNRECORDED``'s values for settings older runs did not record; keys that are
+    not settings (the backend, the machine) are left out."""
+    names = {f.name for f in dataclasses.fields(Config)}
+    return Config(**{**UNRECORDED, **{k: v for k, v in settings.items() if k in names}})
 
 
 def option(field):

@@ -351,6 +351,7 @@ def make_train_step(net, config, device, kv=None):
                 f.write(state)
             trainer.load_states(f'{folder}/trainer')
     step.get_state, step.set_state = get_state, set_state
+    step.set_learning_rate = trainer.set_learning_rate  # for the updates that follow
     return step
 
 

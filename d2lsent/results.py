@@ -10,18 +10,15 @@ import dataclasses
 import pathlib
 
 from . import machine
-from .config import Config
+from .config import UNRECORDED, Config
 from .files import read_json
 from .training import History
 
 COLUMNS = ('run', 'backend', 'recipe', 'tokenizer', 'embedding', 'lr, regularisation',
            'epoch', 'valid acc', 'test acc', 'test acc, last epoch', 'training min',
            'examples/s', 'threads', 'CPU')
-# What a run trained with: the backend and every Config field. Runs made before an
-# option existed did not record it; they trained with these values.
+# What a run trained with: the backend and every Config field.
 SETTINGS = ('backend', *(f.name for f in dataclasses.fields(Config)))
-UNRECORDED = dict(dropout=0.0, weight_decay=0.0, valid_split='random', tokenizer='book',
-                  embedding_init='glove')
 
 
 def load_run(folder):
@@ -51,6 +48,8 @@ def read_run(folder):
     embedding = 'random (Xavier)' if s['embedding_init'] == 'xavier' else s['embedding']
     embedding += ' frozen' if s['freeze_embedding'] else ' fine-tuned'
     regularisation = f"{s['lr']:g}"  # the learning rate, then any regularisation
+    if s['lr_schedule'] != 'constant':
+        regularisation += f" ({s['lr_schedule']})"
     if s['weight_decay']:
         regularisation += f", weight decay {s['weight_decay']:g}"
     if s['dropout']:

@@ -302,7 +302,12 @@ def make_train_step(net, config, device):
         saved = torch.load(io.BytesIO(state), weights_only=True)  # tensors, no code
         optimizer.load_state_dict(saved['optimizer'])
         torch.set_rng_state(saved['random'])
-    step.get_state, step.set_state = get_state, set_state
+
+    def set_learning_rate(lr):  # for the updates that follow
+        for group in optimizer.param_groups:
+            group['lr'] = lr
+    step.get_state, step.set_state, step.set_learning_rate = get_state, set_state, \
+        set_learning_rate
     return step
 
 

@@ -6,6 +6,7 @@ and the state a killed run resumes from.
 """
 import dataclasses
 import json
+import math
 import pathlib
 import time
 
@@ -18,6 +19,7 @@ from .glove import TokenEmbedding
 from .splits import make_splits
 
 STATE_FILE = 'resume.npz'  # in a run folder while the run is not finished
+WARMUP_EPOCHS = 0.5  # of config.lr_schedule 'warmup-cosine'
 
 
 class Accumulator:
@@ -81,6 +83,18 @@ class Timer:
         return time.perf_counter() - self.t0
 
 
+def learning_rate(config, epochs_done):
+    """The learning rate of the update made when ``epochs_done`` epochs of training have
+    passed (2.5: halfway through the third), by ``config.lr_schedule``: ``config.lr``
+    throughout, or a linear rise over the first ``WARMUP_EPOCHS`` (Adam's first steps,
+    from random moment estimates, are its least reliable) times a cosine falling from 1
+    to 0 over the run (small steps at the end settle the model)."""
+    if config.lr_schedule == 'constant':
+        return config.lr
+    warmup = min(1.0, epochs_done / WARMUP_EPOCHS)
+    return config.lr * warmup * (1 + math.cos(math.pi * epochs_done / config.num_epochs)) / 2
+
+
 def train_epochs(train_step, evaluate, train_iter, valid_iter, test_iter, config,
                  animator=None, get_params=None, set_params=None, all_sum=None,
                  history=None, best=None, on_epoch_end=None):
@@ -115,7 +129,10 @@ def train_epochs(train_step, evaluate, train_iter, valid_iter, test_iter, config
         # turns off (make notebooks does, so that stored outputs hold no bar).
         bar = tqdm(train_iter, desc=f'epoch {epoch + 1}/{config.num_epochs}', unit='batch',
                    leave=False, mininterval=5, **({'disable': True} if quiet else {}))
-        for batch in bar:
+        for i, batch in enumerate(bar):
+            if config.lr_schedule != 'constant':  # at the middle of this update
+                train_step.set_learning_rate(
+                    learning_rate(config, epoch + (i + 0.5) / len(train_iter)))
             metric.add(*train_step(*batch))
             bar.set_postfix(loss=f'{metric[0] / metric[2]:.3f}', refresh=False)
         if all_sum is not None:

@@ -55,6 +55,7 @@ from d2lsent.results import comparison_table, comparisons, cpu_kind, load_run, m
 SMOKE = os.environ.get('D2LSENT_SMOKE') == '1'
 ABLATIONS = pathlib.Path(d2lsent.__file__).parents[1] / 'docs' / 'runs' / 'ablations'
 runs = sorted(p for p in ABLATIONS.iterdir() if (p / 'evaluation.json').is_file())
+width = max(len(run.name) for run in runs)  # of the name column in printed tables
 
 # %% tags=["nbval-ignore-output"]
 print('run:', 'smoke' if SMOKE else 'full', '|', describe_machine())
@@ -211,6 +212,9 @@ display(Markdown(comparison_table(runs, ABLATIONS / 'torch-base')))
 # * **Learning rate** (`lr`): the book's 0.01; `0.01 / 64` tests the argument that an
 #   averaged loss needs a smaller rate (notebook 03); smaller rates with dropout 0.5 learn
 #   more slowly and overfit less.
+# * **Learning-rate schedule** (`lr_schedule constant → warmup-cosine`): the rate rises
+#   from 0 to `lr` over the first half epoch, then falls along a cosine to 0 at the end
+#   (`d2lsent.training.learning_rate`); `lr` is then the highest rate, not the average.
 # * **Recurrence** (`recipe fast → book`): every review padded to 500 steps, as in the
 #   book, against the masked fast path. These two runs were trained before `--recipe
 #   book` took the book's initialisation: their LSTM started from its framework's default
@@ -239,7 +243,7 @@ display(Markdown(comparison_table(runs, ABLATIONS / 'torch-base')))
 for run in runs:
     config, history = load_run(run)
     gaps = [v - t for v, t in zip(history['valid_acc'], history['test_acc'])]
-    print(f"{run.name:46} valid - test per epoch: {' '.join(f'{g:+.3f}' for g in gaps)}"
+    print(f"{run.name:{width}} valid - test per epoch: {' '.join(f'{g:+.3f}' for g in gaps)}"
           f"{'   (split by movie)' if config.get('valid_split') == 'movie' else ''}")
 
 # %% [markdown]
@@ -273,7 +277,7 @@ print('two seeds of the best settings: valid', [round(r['valid_acc'], 4) for r i
 ranked = sorted(runs, key=lambda run: load_run(run)[1].summary()['valid_acc'], reverse=True)
 for run in ranked[:5]:
     r = load_run(run)[1].summary()
-    print(f"{run.name:46} valid {r['valid_acc']:.3f}  test {r['test_acc']:.3f}  (epoch {r['selected_epoch']})")
+    print(f"{run.name:{width}} valid {r['valid_acc']:.3f}  test {r['test_acc']:.3f}  (epoch {r['selected_epoch']})")
 print(f'changes that raised validation accuracy by more than two standard errors ({2 * se:.3f}):')
 for run, reference, changed in comparisons(runs, ABLATIONS / 'torch-base'):
     if 'valid_split' in changed:  # another validation set: its accuracy does not compare

@@ -17,17 +17,30 @@ def test_the_defaults_are_the_preset_best_and_book_is_one_name_away():
         ('glove', 0.5, 0.002, True, 'fast')
     assert config.preset('best') == c
     book = config.preset('book')
-    assert (book.tokenizer, book.dropout, book.lr, book.freeze_embedding, book.recipe,
-            book.keep_best_epoch) == ('book', 0.0, 0.01, True, 'book', False)
+    assert (book.tokenizer, book.dropout, book.lr, book.lr_schedule, book.freeze_embedding,
+            book.recipe, book.keep_best_epoch) == ('book', 0.0, 0.01, 'constant', True,
+                                                   'book', False)
     assert config.preset('book', lr=0.02).lr == 0.02  # a value given overrides the preset
     with pytest.raises(ValueError, match="Unknown preset 'fast': use one of best, book"):
         config.preset('fast')
 
 
+def test_a_record_without_newer_settings_reads_as_trained():
+    """A run folder or checkpoint made before a setting existed trained with the value
+    ``UNRECORDED`` gives, whatever today's default."""
+    old = config.recorded({'backend': 'torch', 'lr': 0.01, 'machine': '2 x AMD EPYC'})
+    assert (old.lr, old.lr_schedule, old.dropout, old.tokenizer) == \
+        (0.01, 'constant', 0.0, 'book')
+    new = config.recorded({'lr_schedule': 'warmup-cosine', 'dropout': 0.5})
+    assert (new.lr_schedule, new.dropout) == ('warmup-cosine', 0.5)
+    assert set(config.UNRECORDED) <= {f.name for f in dataclasses.fields(Config)}
+
+
 @pytest.mark.parametrize('field, value', [('batch_size', 0), ('num_epochs', -1), ('lr', 0),
                                           ('recipe', 'packed'), ('embedding_init', 'zeros'),
                                           ('weight_decay', -1e-4), ('dropout', 1.0),
-                                          ('dropout', -0.1), ('valid_split', 'review')])
+                                          ('dropout', -0.1), ('valid_split', 'review'),
+                                          ('lr_schedule', 'step')])
 def test_config_rejects_bad_values(field, value):
     with pytest.raises(ValueError, match=f'{field} \\(--.* must be'):
         Config(**{field: value})

@@ -107,6 +107,28 @@ def test_weight_decay_is_l2_inside_adam(backend, embedding):
     assert checked > 100_000  # the LSTM's and the decoder's weights
 
 
+@pytest.mark.parametrize('backend', [d2l_pt, d2l_mx], ids=['torch', 'mxnet'])
+def test_the_training_step_takes_the_learning_rate_it_is_set(backend, embedding):
+    """At rate 0 an update leaves every weight as it was; set back, Adam's first step
+    moves each weight by about the rate."""
+    vocab = Vocab([['good', 'bad', 'film']])
+    config = Config(lr=0.01, dropout=0.0)
+    net = backend.build_model(vocab, embedding, config)
+    step = backend.make_train_step(net, config, backend.try_all_gpus()[0])
+    batch = [backend.to_tensor(a) for a in (
+        onp.array([[1, 2, 3], [3, 2, 0]], dtype=onp.int32), onp.array([1, 0]),
+        onp.array([3, 2]))]
+    before = backend.get_params(net)
+    step.set_learning_rate(0.0)
+    step(*batch)
+    after = backend.get_params(net)
+    assert all((after[k] == before[k]).all() for k in before)
+    step.set_learning_rate(0.001)
+    step(*batch)
+    moved = onp.abs(backend.get_params(net)['decoder.weight'] - before['decoder.weight'])
+    assert moved.max() == pytest.approx(0.001, rel=0.05)  # Adam: about lr, not 0.01
+
+
 def test_predict_proba_returns_each_reviews_probability_in_order(pair, imdb_data):
     """Buckets sort reviews by length; predict_proba puts them back in order, and
     each probability is the one of the review classified alone (predict_sentiment)."""

@@ -29,6 +29,7 @@ def test_the_shipped_file_is_small_and_float16():
     assert all(v.dtype == np.float32 for v in params.values())  # loaded as float32
     assert header['check']['reviews'] == pretrained.CHECK_REVIEWS
     assert config.tokenizer == 'glove' and config.keep_best_epoch
+    assert 'lr_schedule' not in header['config'] and config.lr_schedule == 'constant'
 
 
 def test_it_has_the_recorded_accuracy_in_both_backends(models, imdb_data):

@@ -62,3 +62,40 @@ def test_keep_best_epoch_restores_the_best_validation_epoch():
 def test_keep_best_epoch_needs_the_parameter_functions():
     with pytest.raises(ValueError, match='keep_best_epoch needs get_params'):
         training.train_epochs(None, None, [], None, None, Config(keep_best_epoch=True))
+
+
+def test_learning_rate_warms_up_then_falls_along_a_cosine_to_zero():
+    constant = Config(lr=0.002, lr_schedule='constant', num_epochs=5)
+    assert [training.learning_rate(constant, t) for t in (0.1, 2.5, 4.9)] == [0.002] * 3
+    config = Config(lr=0.002, lr_schedule='warmup-cosine', num_epochs=5)
+    rate = lambda t: training.learning_rate(config, t)  # noqa: E731
+    half = training.WARMUP_EPOCHS / 2
+    cosine = lambda t: 0.002 * (1 + np.cos(np.pi * t / 5)) / 2  # noqa: E731
+    assert rate(half) == pytest.approx(cosine(half) / 2)  # halfway up the warm-up
+    assert rate(training.WARMUP_EPOCHS) == pytest.approx(cosine(training.WARMUP_EPOCHS))
+    assert rate(2.5) == pytest.approx(0.001)  # the cosine's middle: half the highest rate
+    assert rate(5) == pytest.approx(0, abs=1e-12)
+    times = np.linspace(0.01, 5, 500)
+    rates = [rate(t) for t in times]
+    assert max(rates) <= 0.002
+    peak = int(np.argmax(rates))
+    assert times[peak] == pytest.approx(training.WARMUP_EPOCHS, abs=0.02)
+    assert np.all(np.diff(rates[:peak]) > 0) and np.all(np.diff(rates[peak:]) < 0)
+
+
+def test_train_epochs_sets_each_updates_learning_rate_by_the_schedule():
+    """Four minibatches per epoch: each update gets the rate at its middle."""
+    rates = []
+
+    def step(X, y):
+        return 0.5 * len(y), len(y), len(y)
+    step.set_learning_rate = rates.append
+    batches = [(np.zeros((2, 3)), np.zeros(2))] * 4
+    for schedule, expected in [('constant', []), ('warmup-cosine', [
+            training.learning_rate(Config(lr_schedule='warmup-cosine', num_epochs=2),
+                                   e + (i + 0.5) / 4) for e in range(2) for i in range(4)])]:
+        rates.clear()
+        config = Config(num_epochs=2, lr_schedule=schedule, keep_best_epoch=False)
+        training.train_epochs(step, lambda it: 0.5, batches, None, None, config)
+        assert rates == pytest.approx(expected) and len(rates) == len(expected)
+    assert rates[0] < rates[1] and rates[-1] < rates[-2]  # rising, then falling
