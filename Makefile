@@ -56,7 +56,8 @@ ABLATIONS := torch-base torch-glove-tokens torch-glove-tokens-frozen torch-xavie
 	torch-glove-tokens-dropout-0.5-lr-0.005 mxnet-glove-tokens-dropout-0.5-lr-0.002 \
 	torch-glove-tokens-dropout-0.5-lr-0.002-seed-1 \
 	torch-glove-tokens-dropout-0.5-lr-0.002-warmup-cosine \
-	torch-glove-tokens-dropout-0.5-lr-0.005-warmup-cosine
+	torch-glove-tokens-dropout-0.5-lr-0.005-warmup-cosine \
+	mxnet-glove-tokens-dropout-0.5-lr-0.005-warmup-cosine
 ABLATION_ARGS_torch-base := --backend torch
 ABLATION_ARGS_torch-glove-tokens := --backend torch --tokenizer glove
 ABLATION_ARGS_torch-glove-tokens-frozen := --backend torch --tokenizer glove --freeze-embedding
@@ -89,6 +90,8 @@ ABLATION_ARGS_torch-glove-tokens-dropout-0.5-lr-0.002-seed-1 := --backend torch 
 ABLATION_ARGS_torch-glove-tokens-dropout-0.5-lr-0.002-warmup-cosine := --backend torch \
 	--tokenizer glove --dropout 0.5 --lr 0.002 --lr-schedule warmup-cosine
 ABLATION_ARGS_torch-glove-tokens-dropout-0.5-lr-0.005-warmup-cosine := --backend torch \
+	--tokenizer glove --dropout 0.5 --lr 0.005 --lr-schedule warmup-cosine
+ABLATION_ARGS_mxnet-glove-tokens-dropout-0.5-lr-0.005-warmup-cosine := --backend mxnet \
 	--tokenizer glove --dropout 0.5 --lr 0.005 --lr-schedule warmup-cosine
 docs/runs/ablations/%/evaluation.json: | env
 	$(PY) -m d2lsent train --keep-best-epoch $(ABLATION_ARGS_$*) --out $(@D)

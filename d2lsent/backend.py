@@ -61,7 +61,8 @@ class Backend(Protocol):
         examples). MXNet also takes a list of devices and splits each minibatch.
         ``step.get_state()`` returns, as bytes, what a resumed run needs besides the
         parameters (the optimiser's state, the random state where the framework lets
-        it be read); ``step.set_state(bytes)`` puts it back."""
+        it be read); ``step.set_state(bytes)`` puts it back;
+        ``step.set_learning_rate(lr)`` sets the rate of the updates that follow."""
 
     def prepare_training(self, net, config, devices=None):
         """``(step, eval_net, device)``: ``net`` placed for training on ``devices``

@@ -86,9 +86,9 @@ class Timer:
 def learning_rate(config, epochs_done):
     """The learning rate of the update made when ``epochs_done`` epochs of training have
     passed (2.5: halfway through the third), by ``config.lr_schedule``: ``config.lr``
-    throughout, or a linear rise over the first ``WARMUP_EPOCHS`` (Adam's first steps,
-    from random moment estimates, are its least reliable) times a cosine falling from 1
-    to 0 over the run (small steps at the end settle the model)."""
+    throughout, or a linear rise over the first ``WARMUP_EPOCHS`` (Adam's first steps
+    rest on moment estimates from few gradients) times a cosine falling from 1 to 0 over
+    the run (small steps at the end settle the model)."""
     if config.lr_schedule == 'constant':
         return config.lr
     warmup = min(1.0, epochs_done / WARMUP_EPOCHS)
