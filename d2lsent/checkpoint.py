@@ -13,7 +13,7 @@ import numpy as np
 
 from .files import atomic_write
 from .text import Vocab
-from .config import Config, recorded
+from .config import NAMES, recorded
 
 FORMAT = 'd2lsent-checkpoint-1'
 
@@ -51,7 +51,7 @@ def load(path):
     missing = sorted({'config', 'idx_to_token'} - set(header))
     if missing:
         raise refuse(f"its header lacks {', '.join(missing)}")
-    known = {f.name for f in dataclasses.fields(Config)}
+    known = set(NAMES)
     unknown = sorted(set(header['config']) - known)
     if unknown:
         raise refuse(f"its configuration has unknown settings {', '.join(unknown)} "

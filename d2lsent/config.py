@@ -94,6 +94,9 @@ class Config:
             check(field, getattr(self, field.name))
 
 
+NAMES = tuple(f.name for f in dataclasses.fields(Config))  # every setting's name
+
+
 def preset(name='best', **settings):
     """The ``Config`` of preset ``name`` (``PRESETS``), with ``settings`` overriding its
     values: ``preset('book', num_epochs=10)``."""
@@ -106,8 +109,7 @@ def recorded(settings):
     """The ``Config`` of a run folder's ``config.json`` or a checkpoint's ``settings``,
     with ``UNRECORDED``'s values for settings older runs did not record; keys that are
     not settings (the backend, the machine) are left out."""
-    names = {f.name for f in dataclasses.fields(Config)}
-    return Config(**{**UNRECORDED, **{k: v for k, v in settings.items() if k in names}})
+    return Config(**{**UNRECORDED, **{k: v for k, v in settings.items() if k in NAMES}})
 
 
 def option(field):

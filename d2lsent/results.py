@@ -6,11 +6,10 @@ points to a run folder and the command that made it. The accuracies are those of
 the epoch the run ended with: the last, or with ``keep_best_epoch`` the best on
 validation.
 """
-import dataclasses
 import pathlib
 
 from . import machine
-from .config import UNRECORDED, Config
+from .config import NAMES, UNRECORDED
 from .files import read_json
 from .training import History
 
@@ -18,7 +17,7 @@ COLUMNS = ('run', 'backend', 'recipe', 'tokenizer', 'embedding', 'lr, regularisa
            'epoch', 'valid acc', 'test acc', 'test acc, last epoch', 'training min',
            'examples/s', 'threads', 'CPU')
 # What a run trained with: the backend and every Config field.
-SETTINGS = ('backend', *(f.name for f in dataclasses.fields(Config)))
+SETTINGS = ('backend', *NAMES)
 
 
 def load_run(folder):

@@ -129,10 +129,11 @@ def train_epochs(train_step, evaluate, train_iter, valid_iter, test_iter, config
         # turns off (make notebooks does, so that stored outputs hold no bar).
         bar = tqdm(train_iter, desc=f'epoch {epoch + 1}/{config.num_epochs}', unit='batch',
                    leave=False, mininterval=5, **({'disable': True} if quiet else {}))
+        num_batches = len(train_iter)
         for i, batch in enumerate(bar):
             if config.lr_schedule != 'constant':  # at the middle of this update
                 train_step.set_learning_rate(
-                    learning_rate(config, epoch + (i + 0.5) / len(train_iter)))
+                    learning_rate(config, epoch + (i + 0.5) / num_batches))
             metric.add(*train_step(*batch))
             bar.set_postfix(loss=f'{metric[0] / metric[2]:.3f}', refresh=False)
         if all_sum is not None:

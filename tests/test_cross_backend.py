@@ -84,18 +84,24 @@ def test_a_trained_model_scores_the_same_in_both_backends(tmp_path, imdb_data, s
     assert torch.allclose(back(X), net(X), atol=1e-6)
 
 
+def _one_step_setup(backend, embedding, config):
+    """A model over a three-word vocabulary, its training step and one minibatch."""
+    net = backend.build_model(Vocab([['good', 'bad', 'film']]), embedding, config)
+    step = backend.make_train_step(net, config, backend.try_all_gpus()[0])
+    batch = [backend.to_tensor(a) for a in (
+        onp.array([[1, 2, 3], [3, 2, 0]], dtype=onp.int32), onp.array([1, 0]),
+        onp.array([3, 2]))]
+    return net, step, batch
+
+
 @pytest.mark.parametrize('backend', [d2l_pt, d2l_mx], ids=['torch', 'mxnet'])
 def test_weight_decay_is_l2_inside_adam(backend, embedding):
     """With a large weight decay the gradient is about ``weight_decay * w``, so Adam's
     first step moves every weight by ``lr`` towards zero; a frozen embedding stays."""
-    vocab = Vocab([['good', 'bad', 'film']])
     config = Config(lr=0.01, weight_decay=1e4, freeze_embedding=True)
-    net = backend.build_model(vocab, embedding, config)
+    net, step, batch = _one_step_setup(backend, embedding, config)
     before = backend.get_params(net)
-    step = backend.make_train_step(net, config, backend.try_all_gpus()[0])
-    batch = (onp.array([[1, 2, 3], [3, 2, 0]], dtype=onp.int32), onp.array([1, 0]),
-             onp.array([3, 2]))
-    step(*map(backend.to_tensor, batch))
+    step(*batch)
     after = backend.get_params(net)
     assert (after['embedding.weight'] == before['embedding.weight']).all()
     checked = 0
@@ -111,13 +117,7 @@ def test_weight_decay_is_l2_inside_adam(backend, embedding):
 def test_the_training_step_takes_the_learning_rate_it_is_set(backend, embedding):
     """At rate 0 an update leaves every weight as it was; set back, Adam's first step
     moves each weight by about the rate."""
-    vocab = Vocab([['good', 'bad', 'film']])
-    config = Config(lr=0.01, dropout=0.0)
-    net = backend.build_model(vocab, embedding, config)
-    step = backend.make_train_step(net, config, backend.try_all_gpus()[0])
-    batch = [backend.to_tensor(a) for a in (
-        onp.array([[1, 2, 3], [3, 2, 0]], dtype=onp.int32), onp.array([1, 0]),
-        onp.array([3, 2]))]
+    net, step, batch = _one_step_setup(backend, embedding, Config(lr=0.01, dropout=0.0))
     before = backend.get_params(net)
     step.set_learning_rate(0.0)
     step(*batch)
