@@ -1,34 +1,53 @@
 # make train: the main job: prepare the data, train the BiRNN (PyTorch, the preset best:
 # 5 epochs on all reviews) into runs/; e.g. make train TRAIN_ARGS="--backend mxnet".
-# make test: run all tests;
-# make lab: open the notebooks in JupyterLab. Each creates .venv on first use.
+# make test: run all tests, in both locked environments;
+# make lab: open the notebooks in JupyterLab. Each creates its environment on first use.
 PYTHON ?= python3.11
+# The classic environment (requirements-classic.lock: numpy 1.23, MXNet 1.9.1, the
+# book's d2l), where make train, lab, notebooks and book run: everything installs here.
 VENV := .venv
 PY := $(VENV)/bin/python
-# A second environment for the MXNet tests under Gluon 2.0 (MXNet 2.0.0b1).
+CLASSIC_EXTRAS := notebooks,test,book,mxnet,d2l
+# The modern one (requirements-modern.lock: the newest numpy and PyTorch, neither MXNet
+# nor d2l), where learners are: make test runs every test that needs neither here.
+VENV_MODERN := .venv-modern
+MODERN_EXTRAS := notebooks,test
+# A third for the MXNet tests under Gluon 2.0 (MXNet 2.0.0b1).
 VENV_MX2 := .venv-mx2
-MX2_TESTS := tests/test_mxnet.py tests/test_backend.py tests/test_mxnet_layout.py tests/test_fpu.py
+MX2_TESTS := tests/test_mxnet.py tests/test_mxlaunch.py tests/test_backend.py \
+	tests/test_lstm_layout.py tests/test_fpu.py
 # Offline mirror of the data: ../shared/data when it exists (see README).
 export D2LSENT_MIRROR ?= $(abspath $(wildcard ../shared/data))
 
-.PHONY: env env-mx2 train test test-fast lab notebooks ablations pretrained book browser clean
+.PHONY: env env-modern env-mx2 train test test-fast lab notebooks ablations pretrained book \
+	browser clean
 
 env: $(VENV)/.installed
 
+env-modern: $(VENV_MODERN)/.installed
+
 env-mx2: $(VENV_MX2)/.installed
 
-$(VENV)/.installed: pyproject.toml requirements.lock
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c requirements.lock -e '.[notebooks,test,book]'
-	$(PY) -m ipykernel install --sys-prefix --name d2lsent --display-name "Python (d2lsent)"
-	touch $@
+# A locked environment with the package (editable) and the Jupyter kernel.
+define make_env
+	test -x $(1)/bin/python || $(PYTHON) -m venv $(1)
+	$(1)/bin/python -m pip install --quiet --upgrade pip
+	$(1)/bin/python -m pip install --quiet -c $(2) -e '.[$(3)]'
+	$(1)/bin/python -m ipykernel install --sys-prefix --name d2lsent --display-name "Python (d2lsent)"
+	touch $(1)/.installed
+endef
 
-# requirements.lock's versions, but MXNet's: requirements-mx2.txt pins 2.0.0b1.
-$(VENV_MX2)/.installed: requirements-mx2.txt requirements.lock pyproject.toml
+$(VENV)/.installed: pyproject.toml requirements-classic.lock
+	$(call make_env,$(VENV),requirements-classic.lock,$(CLASSIC_EXTRAS))
+
+$(VENV_MODERN)/.installed: pyproject.toml requirements-modern.lock
+	$(call make_env,$(VENV_MODERN),requirements-modern.lock,$(MODERN_EXTRAS))
+
+# requirements-classic.lock's versions, but MXNet's: requirements-mx2.txt pins 2.0.0b1.
+$(VENV_MX2)/.installed: requirements-mx2.txt requirements-classic.lock pyproject.toml
 	test -x $(VENV_MX2)/bin/python || $(PYTHON) -m venv $(VENV_MX2)
 	$(VENV_MX2)/bin/python -m pip install --quiet --upgrade pip
-	grep -v '^mxnet==' requirements.lock > $(VENV_MX2)/constraints.txt
+	grep -v '^mxnet==' requirements-classic.lock > $(VENV_MX2)/constraints.txt
 	$(VENV_MX2)/bin/python -m pip install --quiet -c $(VENV_MX2)/constraints.txt \
 	  -r requirements-mx2.txt
 	$(VENV_MX2)/bin/python -m pip install --quiet --no-deps -e .
@@ -106,13 +125,16 @@ pretrained: env
 	$(PY) -c "import sys; from d2lsent import backend, pretrained; \
 	  print(*pretrained.export(backend.load('torch'), sys.argv[1]))" $(RUN)
 
-# Notebooks run in smoke size here (D2LSENT_SMOKE=1); `make notebooks` runs them in full;
-# tests/test_browser.py opens them and the website in Chromium. One pytest worker per
-# core (pytest-xdist; a module's tests, a notebook's cells, stay in one worker), one
+# Notebooks run in smoke size under pytest (conftest.py); `make notebooks` runs them in
+# full; tests/test_browser.py opens them and the website in Chromium. One pytest worker
+# per core (pytest-xdist; a module's tests, a notebook's cells, stay in one worker), one
 # thread each: cores shared by more threads than they have make every process crawl.
-# Then the MXNet tests again under MXNet 2.0.0b1.
-test: env env-mx2 book browser
-	D2LSENT_SMOKE=1 OMP_NUM_THREADS=1 $(PY) -m pytest -n auto --dist loadscope
+# The modern environment runs every test that needs neither MXNet nor d2l (the others
+# are skipped, with the reason); the classic one what needs them, and every notebook
+# again (one set of stored outputs serves both); then the MXNet tests under MXNet 2.0.
+test: env env-modern env-mx2 book browser
+	OMP_NUM_THREADS=1 $(VENV_MODERN)/bin/python -m pytest -n auto --dist loadscope
+	OMP_NUM_THREADS=1 $(PY) -m pytest -n auto --dist loadscope -m 'mxnet or d2l or notebook'
 	$(VENV_MX2)/bin/python -m pytest -p no:nbval -o addopts= $(MX2_TESTS)
 
 # The unit tests that need neither the full data nor training (tests/conftest.py marks
@@ -159,4 +181,4 @@ notebooks: env
 	done
 
 clean:
-	rm -rf $(VENV) $(VENV_MX2)
+	rm -rf $(VENV) $(VENV_MODERN) $(VENV_MX2)

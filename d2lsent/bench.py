@@ -14,6 +14,7 @@ anyway; the book's code takes the first batches of its shuffled loader).
 import json
 import resource
 import statistics
+import sys
 import time
 
 import numpy as np
@@ -51,7 +52,7 @@ def time_train_steps(backend, vocab, embedding, config, batches, flush, checkpoi
         net = backend.load_model(checkpoint, vocab, device)[0]
     else:
         net = backend.build_model(vocab, embedding, config, device)
-    step = backend.make_train_step(net, config, device)
+    step = backend.TrainStep(net, config, device)
     seconds = []
     with backend.flush_denormals(flush) as flushing:
         for batch in batches:
@@ -63,15 +64,15 @@ def time_train_steps(backend, vocab, embedding, config, batches, flush, checkpoi
     return seconds, flushing
 
 
-def time_book_code(backend_name, embedding, num_batches):
+def time_book_code(backend, embedding, num_batches):
     """Seconds of each training step of the book's own code, and its minibatches."""
     d2l, net, train_iter, loss, trainer, devices = bookcode.setup(
-        backend_name, download.download_extract('aclImdb'), embedding)
+        backend.NAME, download.download_extract('aclImdb'), embedding)
     seconds, batches = [], []
     for X, y in train_iter:
         start = time.perf_counter()
         loss_sum = d2l.train_batch_ch13(net, X, y, loss, trainer, devices)[0]
-        float(loss_sum.detach() if hasattr(loss_sum, 'detach') else loss_sum)  # the end
+        float(backend.to_numpy(loss_sum).sum())  # reading the loss waits for the step
         seconds.append(time.perf_counter() - start)
         batches.append((X, y))
         if len(batches) == num_batches:
@@ -99,8 +100,13 @@ def run(backend, recipes, num_batches, config=None, flush_denormals=None, checkp
     With ``checkpoint`` each recipe starts from that model's weights.
     """
     config = config or Config()
+    unavailable = BOOK_CODE in recipes and bookcode.missing(backend.NAME)
+    if unavailable:
+        print(f'{BOOK_CODE} left out: {unavailable}', file=sys.stderr)
+        recipes = [r for r in recipes if r != BOOK_CODE]
     embedding = TokenEmbedding(config.embedding)
-    results, peak = [], machine.peak_gflops()
+    results = []
+    peak = None if backend.num_gpus() else machine.peak_gflops()  # the CPU's: without GPUs
     # The book's tokens and model (no dropout), as the book times; a checkpoint's tokens.
     tokenizer = load(checkpoint)[2].tokenizer if checkpoint else 'book'
     for recipe in recipes:
@@ -108,7 +114,7 @@ def run(backend, recipes, num_batches, config=None, flush_denormals=None, checkp
                       'tokenizer': tokenizer, 'dropout': 0.0})
         if recipe == BOOK_CODE:  # the book's own: denormals as they are, no lengths
             with backend.flush_denormals(False) as flush:  # MXNet: this process's mode
-                seconds, batches = time_book_code(backend.NAME, embedding, num_batches + 1)
+                seconds, batches = time_book_code(backend, embedding, num_batches + 1)
             tokens = None
         else:
             batches = sample_batches(c, num_batches + 1)
@@ -121,6 +127,7 @@ def run(backend, recipes, num_batches, config=None, flush_denormals=None, checkp
         examples = sum(len(b[1]) for b in batches[1:])
         positions = sum(int(np.prod(b[0].shape)) for b in batches[1:])
         gflops = flops_per_position(c, embedding.dim) * positions / sum(seconds) / 1e9
+        device_mb = backend.peak_memory_mb(backend.try_all_gpus()[0])  # so far, as the RSS
         results.append(dict(
             backend=backend.NAME, recipe=recipe,
             flush_denormals=bool(flush),
@@ -131,7 +138,8 @@ def run(backend, recipes, num_batches, config=None, flush_denormals=None, checkp
             padding_fraction=tokens and round(1 - tokens / positions, 4),
             median_step_s=round(statistics.median(seconds), 4),
             gflops=round(gflops, 1), peak_share=peak and round(gflops / peak, 3),
-            peak_rss_mb=round(peak_rss_mb()), threads=backend.num_threads(),
+            peak_rss_mb=round(peak_rss_mb()), peak_device_mb=device_mb and round(device_mb),
+            threads=backend.num_threads(), devices=backend.describe_devices(),
             machine=machine.describe_machine()))
     return results
 

@@ -25,7 +25,8 @@ EMBED_SIZE, NUM_HIDDENS, NUM_LAYERS = 50, 100, 2  # 50: the packaged GloVe (book
 def d2l_module(backend_name):
     """The d2l package's module for ``backend_name`` ('torch' or 'mxnet')."""
     if backend_name == 'mxnet':
-        from . import mxnet as _  # noqa: F401  (imports MXNet first, see d2lsent.mxnet)
+        from . import backend
+        backend.load('mxnet')  # its setup, before d2l's first MXNet operation
     try:
         return importlib.import_module(f'd2l.{backend_name}')
     except ImportError as error:
@@ -42,10 +43,24 @@ def d2l_module(backend_name):
             del sys.modules[name]
 
 
+def missing(backend_name):
+    """Why the book's code cannot run with ``backend_name`` here, or None if it can:
+    d2l 1.0.3 (the ``[d2l]`` extra, Python 3.11) and its framework must import."""
+    try:
+        d2l_module(backend_name)
+    except Exception as e:  # d2l missing, or its framework (MXNet 1.9.1 under numpy 2)
+        return (f"the book's d2l 1.0.3 does not load here ({type(e).__name__}: {e}); on "
+                f"Python 3.11: pip install 'd2lsent[d2l,mxnet]'")
+    return None
+
+
 def torch_model(vocab_size, devices):
-    """The section's PyTorch ``BiRNN``, initialised with its ``init_weights``."""
+    """The section's PyTorch ``BiRNN``, initialised with its ``init_weights`` (which the
+    PyTorch backend's book recipe uses too: ``d2lsent.torch.init_weights``)."""
     import torch
     from torch import nn
+
+    from .torch import init_weights
 
     class BiRNN(nn.Module):
         def __init__(self, vocab_size, embed_size, num_hiddens,
@@ -67,18 +82,6 @@ def torch_model(vocab_size, devices):
     net = BiRNN(vocab_size, EMBED_SIZE, NUM_HIDDENS, NUM_LAYERS)
     net.apply(init_weights)
     return net.to(devices[0])  # train_ch13 moves it there
-
-
-def init_weights(module):
-    """The section's PyTorch initialisation, applied with ``net.apply(init_weights)``:
-    Xavier on the linear layers' and the LSTM's weights."""
-    from torch import nn
-    if type(module) == nn.Linear:
-        nn.init.xavier_uniform_(module.weight)
-    if type(module) == nn.LSTM:
-        for param in module._flat_weights_names:
-            if "weight" in param:
-                nn.init.xavier_uniform_(module._parameters[param])
 
 
 def mxnet_model(vocab_size, devices):

@@ -3,19 +3,24 @@
 One ``.npz`` file holds every parameter as a numpy array under the PyTorch
 parameter names, plus the vocabulary and the configuration as JSON. It is
 written to a temporary file and renamed, so a crash never leaves half a file.
+Reading checks the header (a small member) first, then reads the parameters only if
+the zip's sizes fit the model that the header describes.
 """
 import dataclasses
 import json
 import pathlib
-import zipfile
 
 import numpy as np
 
+from . import files
 from .files import atomic_write
 from .text import Vocab
-from .config import NAMES, recorded
+from .config import NAMES, num_parameters, recorded
 
 FORMAT = 'd2lsent-checkpoint-1'
+MAX_HEADER_BYTES = 64 * 2**20  # numpy keeps text as 4 bytes a character: a million tokens fit
+BYTES_PER_PARAMETER = 8  # float64, the widest floats a checkpoint may hold
+SLACK_BYTES = 2**20  # each array's own .npy header
 
 
 def save(path, params, vocab, config, **meta):
@@ -30,47 +35,88 @@ def save(path, params, vocab, config, **meta):
 
 def load(path):
     """``(params, vocab, config, header)`` from a checkpoint written by ``save``; a file
-    that is not one, or is damaged, is a ``ValueError`` that names it and the reason."""
+    that is not one, is damaged, or holds more than the model its header describes, is
+    a ``ValueError`` that names it and the reason. The header is read and checked first,
+    the parameters only once the zip's sizes fit the model that it describes."""
     path = pathlib.Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f'No checkpoint at {path}: give the model.npz '
                                 f'of a run folder (python -m d2lsent train writes one).')
-
-    def refuse(reason):
-        return ValueError(f'{path} is not a usable d2lsent checkpoint: {reason}.')
     try:
-        with np.load(path) as f:  # allow_pickle=False: no code runs from the file
-            header = json.loads(str(f['__header__']))
-            params = {k[len('param:'):]: f[k] for k in f.files if k.startswith('param:')}
-    except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile) as e:
-        raise refuse(f'it cannot be read as one ({type(e).__name__}: {e}): is it '
-                     f'truncated, or another kind of file') from e
-    found = header.get('format') if isinstance(header, dict) else None
-    if found != FORMAT:
-        raise refuse(f'its format is {found!r}, expected {FORMAT!r}')
+        header = _read_header(path)
+        config, vocab = _settings(header)
+        params = _read_params(path, config, len(vocab))
+    except ValueError as e:  # each reason without the file's name: said once, here
+        reason = e.reason if isinstance(e, files.UnreadableFile) else str(e)
+        raise ValueError(files.sentence(f'{path} is not a usable d2lsent checkpoint: '
+                                        f'{reason}')) from e
+    return params, vocab, config, header
+
+
+def _read_header(path):
+    """The header of the checkpoint ``path``: a JSON object of this ``FORMAT`` with its
+    settings and tokens, read alone (a ``ValueError`` says what is wrong)."""
+    text = files.read_npz(path, MAX_HEADER_BYTES, ['__header__'])['__header__']
+    if text.dtype.kind != 'U' or text.ndim != 0:
+        raise ValueError(f'its header is an array of {text.dtype}, not a JSON text')
+    try:
+        header = json.loads(str(text))
+    except (json.JSONDecodeError, RecursionError) as e:  # Recursion: nested too deep
+        raise ValueError(f'its header is not valid JSON ({type(e).__name__}: {e})') from e
+    if not isinstance(header, dict):
+        raise ValueError(f'its header is not a JSON object but {json.dumps(header)[:40]}')
+    if header.get('format') != FORMAT:
+        raise ValueError(f"its format is {header.get('format')!r}, expected {FORMAT!r}")
     missing = sorted({'config', 'idx_to_token'} - set(header))
     if missing:
-        raise refuse(f"its header lacks {', '.join(missing)}")
-    known = set(NAMES)
-    unknown = sorted(set(header['config']) - known)
+        raise ValueError(f"its header lacks {', '.join(missing)}")
+    return header
+
+
+def _settings(header):
+    """The ``Config`` and the ``Vocab`` of a checkpoint's ``header``, checked."""
+    settings, tokens = header['config'], header['idx_to_token']
+    if not isinstance(settings, dict):
+        raise ValueError('its configuration is not a JSON object of settings')
+    unknown = sorted(set(settings) - set(NAMES))
     if unknown:
-        raise refuse(f"its configuration has unknown settings {', '.join(unknown)} "
-                     f'(written by a newer d2lsent?)')
-    tokens = header['idx_to_token']
+        raise ValueError(f"its configuration has unknown settings {', '.join(unknown)} "
+                         f'(written by a newer d2lsent?)')
     if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
-        raise refuse('its vocabulary is not a list of tokens')
+        raise ValueError('its vocabulary is not a list of tokens')
+    try:
+        config = recorded(settings)
+    except ValueError as e:
+        raise ValueError(f'its configuration is invalid: {e}') from e
+    try:
+        return config, Vocab.from_idx_to_token(tokens, config.tokenizer, config.num_steps)
+    except ValueError as e:
+        raise ValueError(f'its vocabulary is invalid: {e}') from e
+
+
+def _read_params(path, config, vocab_size):
+    """The parameters of the checkpoint ``path`` as float32 arrays, read only once the
+    zip's sizes fit the model of ``config`` with ``vocab_size`` tokens."""
+    shapes = files.npz_shapes(path)
+    embedding = shapes.get('param:embedding.weight')
+    if embedding is None:
+        raise ValueError('it has no parameter embedding.weight (the word vectors)')
+    if len(embedding) != 2 or embedding[0] != vocab_size:
+        raise ValueError(f'its embedding.weight has shape {embedding}, expected '
+                         f'({vocab_size}, width) for its {vocab_size:,} tokens')
+    config.check_model_size(vocab_size, embedding[1])
+    most = SLACK_BYTES + BYTES_PER_PARAMETER * num_parameters(
+        vocab_size, embedding[1], config.num_hiddens, config.num_layers)
+    names = [name for name in shapes if name.startswith('param:')]
+    params = {name[len('param:'):]: value
+              for name, value in files.read_npz(path, most, names).items()}
     for name, value in params.items():
         if value.dtype.kind != 'f':
-            raise refuse(f'parameter {name} has dtype {value.dtype}, expected floats')
+            raise ValueError(f'parameter {name} has dtype {value.dtype}, expected floats')
         if not np.isfinite(value).all():
-            raise refuse(f'parameter {name} holds NaN or infinite values (did training '
-                         f'diverge?)')
-    params = {k: v.astype(np.float32, copy=False) for k, v in params.items()}  # float16 too
-    try:
-        config = recorded(header['config'])
-    except ValueError as e:
-        raise refuse(f'its configuration is invalid: {e}') from e
-    return params, Vocab.from_idx_to_token(tokens), config, header
+            raise ValueError(f'parameter {name} holds NaN or infinite values (did '
+                             f'training diverge?)')
+    return {k: v.astype(np.float32, copy=False) for k, v in params.items()}  # float16 too
 
 
 def check_vocab(saved, vocab, path):

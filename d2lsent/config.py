@@ -24,6 +24,20 @@ PRESETS = {
                  freeze_embedding=True, recipe='book', keep_best_epoch=False),
 }
 
+# The environment variables d2lsent reads, in one place (python -m d2lsent --help lists
+# them): where things are and how the program reports, never what a run trains with.
+ENVIRONMENT = {
+    'D2LSENT_CACHE': 'the data cache folder (default ~/.cache/d2lsent)',
+    'D2LSENT_MIRROR': 'a folder of archives with a SHA256SUMS manifest, looked at before the '
+                      'network (docs/data.md)',
+    'D2LSENT_DIST_TIMEOUT': 'seconds a process of a launch waits for the others (default 600)',
+    'D2LSENT_DEBUG': 'set: errors show their traceback',
+    'D2LSENT_SMOKE': 'the notebooks: 1 trains small models (the default under pytest), 0 '
+                     'in full',
+    'D2LSENT_SOURCE': "the notebooks' first cell: where it installs d2lsent from when the "
+                      'kernel lacks it',
+}
+
 # Settings added after some runs and checkpoints were made: those trained with these
 # values, which their config.json or checkpoint does not record.
 UNRECORDED = dict(dropout=0.0, weight_decay=0.0, valid_split='random', tokenizer='book',
@@ -47,12 +61,12 @@ class Config:
     embedding: str = setting(
         glove.PACKAGED, f'word vectors: {glove.PACKAGED} (offline), glove.6b.50d, '
         'glove.6b.100d, or the path of a GloVe .txt file')
-    num_hiddens: int = setting(100, 'LSTM units per direction and layer', low=1)
-    num_layers: int = setting(2, 'LSTM layers', low=1)
-    batch_size: int = setting(64, 'minibatch size', low=1)
-    num_steps: int = setting(500, 'tokens per review after truncation (and padding)',
-                             low=1)
-    num_epochs: int = setting(5, 'epochs', low=1, aliases=('--epochs',))
+    num_hiddens: int = setting(100, 'LSTM units per direction and layer', low=1, high=4096)
+    num_layers: int = setting(2, 'LSTM layers', low=1, high=16)
+    batch_size: int = setting(64, 'minibatch size', low=1, high=65536)
+    num_steps: int = setting(500, 'tokens per review after truncation (and padding; the '
+                             'longest IMDb review has 2,470)', low=1, high=10_000)
+    num_epochs: int = setting(5, 'epochs', low=1, high=10_000, aliases=('--epochs',))
     lr: float = setting(0.002, 'Adam learning rate (the highest, with a schedule)', low=0,
                         above=True)
     lr_schedule: str = setting(
@@ -77,7 +91,7 @@ class Config:
         'LSTM; book: every review padded to num_steps and Xavier on the LSTM\'s weights, as '
         'the book', RECIPES)
     valid_size: int = setting(2500, 'training reviews held out for validation (at most a '
-                              'fifth of those used)', low=1)
+                              'fifth of those used)', low=1, high=25_000)
     valid_split: str = setting(
         'random', 'random: reviews drawn at random; movie: whole movies, as the test set '
         'has movies of its own', VALID_SPLITS)
@@ -85,13 +99,35 @@ class Config:
         True, 'end with the parameters of the epoch with the best validation accuracy '
         '(never chosen by the test set) instead of the last epoch\'s')
     seed: int = setting(0, 'random seed (validation split, initial weights, minibatches)',
-                        low=0)
+                        low=0, high=2**32 - 1)
     limit: int = setting(0, 'use only this many training and test reviews, half of each '
-                            'class (smoke runs; 0: all 25,000)', low=0)
+                            'class (smoke runs; 0: all 25,000)', low=0, high=25_000)
 
     def __post_init__(self):
         for field in dataclasses.fields(self):
             check(field, getattr(self, field.name))
+
+    def check_model_size(self, vocab_size, embed_size):
+        """Refuse, before any memory is taken, a model of more than ``MAX_PARAMETERS``
+        parameters (a ``ValueError`` that names the sizes)."""
+        count = num_parameters(vocab_size, embed_size, self.num_hiddens, self.num_layers)
+        if count > MAX_PARAMETERS:
+            raise ValueError(
+                f'A model of {vocab_size:,} tokens x {embed_size} dimensions, '
+                f'{self.num_layers} layers of {self.num_hiddens} units has {count:,} '
+                f'parameters, more than the {MAX_PARAMETERS:,} this project builds: give '
+                f'smaller --num-hiddens or --num-layers (or a smaller vocabulary).')
+
+
+MAX_PARAMETERS = 50_000_000  # 200 MB of float32; the book's model has 2.8 million
+
+
+def num_parameters(vocab_size, embed_size, num_hiddens, num_layers):
+    """Parameters of a ``BiRNN`` of these sizes: embedding, a bidirectional LSTM (per
+    layer and direction four gates' input and hidden weights and two biases), decoder."""
+    lstm = sum(2 * 4 * num_hiddens * (inputs + num_hiddens + 2)
+               for inputs in [embed_size] + [2 * num_hiddens] * (num_layers - 1))
+    return vocab_size * embed_size + lstm + 4 * num_hiddens * 2 + 2
 
 
 NAMES = tuple(f.name for f in dataclasses.fields(Config))  # every setting's name

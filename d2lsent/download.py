@@ -8,7 +8,9 @@ FIFOs, no absolute or ``..`` paths), and are read to their end, so that a trunca
 or corrupt archive is an error. Files are written to a temporary name and renamed
 into place; an extracted folder counts only once it holds its marker, written last;
 a lock lets one process at a time fetch and extract, and removes what a killed one
-left behind.
+left behind. Nothing that this module did not make is ever removed: a folder that an
+extraction makes holds an ownership marker from its first moment, and a folder in
+the way without one is an error that names it.
 
 Environment variables:
 
@@ -42,6 +44,7 @@ DATA_URL = 'http://d2l-data.s3-accelerate.amazonaws.com/'  # as in d2l 1.0.3
 CACHE_ENV = 'D2LSENT_CACHE'
 MIRROR_ENV = 'D2LSENT_MIRROR'
 MARKER = '.d2lsent-complete'  # written last into an extracted folder: the archive's SHA-256
+OWNED = '.d2lsent-partial'  # written first into a folder an extraction makes: ours to remove
 
 
 @dataclasses.dataclass(frozen=True)
@@ -194,11 +197,12 @@ def download(resource):
     """
     resource = _resolve(resource)
     cached = cache_dir() / resource.filename
-    if cached.is_file():
-        if file_hash(cached) == resource.sha1:
-            return cached
-        print(f'{cached} does not match its SHA-1; fetching it again.')
-        cached.unlink()
+    if cached.is_file():  # only a verified download is ever renamed to this name
+        if file_hash(cached) != resource.sha1:
+            raise DataError(f'{cached} does not match the SHA-1 that d2lsent pins, so it is '
+                            f'not an archive this project downloaded (another version, or '
+                            f'damaged) and it is left alone: move it away, then run again.')
+        return cached
     mirrored = _from_mirror(resource)
     if mirrored is not None:
         return mirrored
@@ -258,12 +262,26 @@ def _zip_kind(info):
 def extract(archive, dest):
     """Extract a ``.tar.gz``/``.tar``/``.zip`` archive into the new folder ``dest``.
 
-    Everything is unpacked into a temporary folder beside ``dest`` first, which
-    is renamed into place only once the whole archive was read and checked.
+    Everything is unpacked into a temporary folder beside ``dest`` first (named
+    ``.DEST.`` and random letters), which is renamed into place only once the whole
+    archive was read and checked. Both hold the marker ``OWNED``, written before
+    anything else: a leftover of a killed extraction is known as this module's own.
     """
     archive, dest = pathlib.Path(archive), pathlib.Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = pathlib.Path(tempfile.mkdtemp(dir=dest.parent, prefix=f'.{dest.name}.'))
+    try:
+        (tmp / OWNED).write_text('made by d2lsent while extracting; may be removed\n')
+        _unpack(archive, tmp)
+        os.rename(tmp, dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # made by this call, and not renamed
+        raise
+    return dest
+
+
+def _unpack(archive, tmp):
+    """Check and unpack every member of ``archive`` into the folder ``tmp``."""
     try:
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as z:
@@ -280,14 +298,10 @@ def extract(archive, dest):
                     tar.extract(member, tmp, filter='data')
                 while tar.fileobj.read(1 << 20):  # to the end: gzip checks its CRC there
                     pass
-        os.rename(tmp, dest)
     except (tarfile.TarError, zipfile.BadZipFile, gzip.BadGzipFile, EOFError,
             zlib.error) as e:
         raise DataError(f'{archive} is not a complete, readable tar or zip archive ({e}); '
                         f'delete it and fetch it again.') from e
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return dest
 
 
 def _writable(folder):
@@ -311,12 +325,27 @@ def _locked(path):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
+def _remove_leftovers(unpacked):
+    """Remove what a killed extraction into ``unpacked`` left behind: that folder and
+    ``extract``'s temporary ones beside it, each only if it holds ``OWNED``."""
+    for leftover in [unpacked, *unpacked.parent.glob(f'.{unpacked.name}.*')]:
+        if not os.path.lexists(leftover):
+            continue
+        if leftover.is_symlink() or not (leftover / OWNED).is_file():
+            raise DataError(f'{leftover} is in the way of an extraction, and d2lsent did '
+                            f'not make it (it lacks {OWNED}), so it is left alone: move it '
+                            f'away, or set {CACHE_ENV} to another folder.')
+        shutil.rmtree(leftover)
+
+
 def download_extract(resource):
     """Return the folder of the unpacked ``resource``, fetching it on first use.
 
     A folder counts only if it holds its ``MARKER``, written last; a second call
     finds it and does nothing. One process at a time fetches and extracts (a lock
-    in the cache); it first removes what a killed extraction left behind.
+    in the cache); it first removes what a killed extraction left behind. A folder
+    of that name without its marker was not made here (the marker is written before
+    it gets its name): an error, never removed.
     """
     resource = _resolve(resource)
     folder = cache_dir() / resource.folder
@@ -326,13 +355,14 @@ def download_extract(resource):
     with _locked(cache / f'{resource.folder}.lock'):
         if (folder / MARKER).is_file():  # another process extracted it meanwhile
             return folder
-        for leftover in cache.glob(f'*.{resource.folder}.*'):  # of killed extractions
-            shutil.rmtree(leftover, ignore_errors=True)
-        if folder.exists():
-            print(f'{folder} has no {MARKER} (an interrupted extraction?): extracting again.')
-            shutil.rmtree(folder)
+        if os.path.lexists(folder):
+            raise DataError(f'{folder} exists but was not made by d2lsent (it lacks '
+                            f'{MARKER}), so it is left alone: move it away, or set '
+                            f'{CACHE_ENV} to another folder.')
+        unpacked = cache / f'.{resource.folder}.unpacked'
+        _remove_leftovers(unpacked)
         archive = download(resource)
-        unpacked = extract(archive, cache / f'.{resource.folder}.unpacked')
+        unpacked = extract(archive, unpacked)
         try:
             top = unpacked / resource.folder
             if not top.is_dir():

@@ -103,12 +103,13 @@ def evaluate_predictions(prob_positive, labels, lengths, texts=None, num_wrong=5
                            for i in wrong])
 
 
-def evaluate_test_set(backend, net, config, num_wrong=5):
+def evaluate_test_set(backend, net, config, num_wrong=5, data=None):
     """``evaluate_predictions`` of ``net`` (a model of ``backend``) on the test reviews
-    that ``config`` uses (all 25,000 unless ``config.limit``)."""
-    data = imdb.load_imdb(config.num_steps, tokenizer=config.tokenizer)
+    that ``config`` uses (all 25,000 unless ``config.limit``) of ``data`` (by default
+    ``imdb.load_imdb`` of ``config``)."""
+    data = data or imdb.load_imdb(config.num_steps, tokenizer=config.tokenizer)
     test_idx = splits.split_indices(config, data)[2]
-    test_iter = splits.make_splits(config, backend.to_tensor)[2]
+    test_iter = splits.batches(config, data, 'test', test_idx, False, backend.to_tensor)
     probs = prediction.predict_proba(backend, net, test_iter)
     return evaluate_predictions(probs, data.test_labels[test_idx],
                                 data.test_num_tokens[test_idx],
@@ -151,13 +152,10 @@ def plot_evaluation(report, figsize=(11, 3.2)):
 
 def write_report(report, folder, stem='evaluation'):
     """Write ``folder/STEM.json`` and ``folder/STEM.png``; returns both paths."""
-    from matplotlib import pyplot as plt
+    from .plot import save_figure
     folder = pathlib.Path(folder)
     paths = folder / f'{stem}.json', folder / f'{stem}.png'
     with atomic_write(paths[0]) as f:
         f.write(json.dumps(report, indent=1))
-    fig = plot_evaluation(report)
-    with atomic_write(paths[1], 'wb') as f:
-        fig.savefig(f, format='png', dpi=100)
-    plt.close(fig)
+    save_figure(plot_evaluation(report), paths[1])
     return paths

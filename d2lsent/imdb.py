@@ -13,7 +13,10 @@ import numpy as np
 
 from . import download, text
 from .batching import Minibatches
+from .config import Config
 from .files import atomic_write
+
+MIN_FREQ = 5  # the book's: rarer training tokens are read as '<unk>'
 
 
 def read_imdb(data_dir, is_train):
@@ -75,7 +78,8 @@ def read_movies(data_dir, is_train):
 
 @dataclasses.dataclass
 class ImdbArrays:
-    """Token ids of both splits, padded to ``num_steps`` with ``vocab['<pad>']``.
+    """Token ids of both splits, padded to ``num_steps`` with ``vocab['<pad>']``; the
+    vocabulary knows its tokenizer and ``num_steps`` (``text.Vocab``).
 
     ``*_features``: int32, shape ``(25000, num_steps)``; ``*_labels``: int64,
     shape ``(25000,)``; ``*_lengths``: the real (unpadded, truncated) length of
@@ -86,7 +90,6 @@ class ImdbArrays:
     ``*_movies``: the IMDb title id of each review's movie (``read_movies``).
     """
     vocab: text.Vocab
-    tokenizer: str
     train_reviews: list
     test_reviews: list
     train_features: np.ndarray
@@ -101,7 +104,8 @@ class ImdbArrays:
     test_movies: np.ndarray
 
 
-def load_imdb(num_steps=500, min_freq=5, data_dir=None, tokenizer='book'):
+def load_imdb(num_steps=Config.num_steps, min_freq=MIN_FREQ, data_dir=None,
+              tokenizer='book'):
     """Read, tokenize and pad both splits; the vocabulary comes from training only.
 
     This is d2l 1.0.3's ``load_data_imdb`` without the framework: as in the
@@ -119,7 +123,7 @@ def load_imdb(num_steps=500, min_freq=5, data_dir=None, tokenizer='book'):
 @functools.lru_cache(maxsize=3)
 def _load_imdb(num_steps, min_freq, data_dir, tokenizer):
     ids = _token_ids(min_freq, data_dir, tokenizer)
-    fields = dict(vocab=ids['vocab'], tokenizer=tokenizer)
+    fields = dict(vocab=ids['vocab'].reading(tokenizer, num_steps))
     for split in ('train', 'test'):
         num_tokens = ids[f'{split}_num_tokens']
         fields[f'{split}_features'], fields[f'{split}_lengths'] = _pad(
@@ -148,7 +152,7 @@ def _pad(ids, num_tokens, num_steps, padding_id):
 def _token_ids(min_freq, data_dir, tokenizer):
     """``_make_token_ids``, read from disk when an earlier process stored it."""
     path = _stored(data_dir, min_freq, tokenizer)
-    ids = _read_stored(path) if path is not None and path.is_file() else None
+    ids = _read_stored(path, tokenizer) if path is not None and path.is_file() else None
     if ids is None:
         ids = _make_token_ids(min_freq, data_dir, tokenizer)
         if path is not None:
@@ -188,12 +192,13 @@ def _store(ids, path):
         pass
 
 
-def _read_stored(path):
+def _read_stored(path, tokenizer):
     """The token ids that ``_store`` wrote, or None if the file is damaged."""
     try:
         with np.load(path) as f:
             ids = {k: f[k] for k in f.files}
-        ids['vocab'] = text.Vocab.from_idx_to_token(json.loads(str(ids.pop('idx_to_token'))))
+        ids['vocab'] = text.Vocab.from_idx_to_token(json.loads(str(ids.pop('idx_to_token'))),
+                                                    tokenizer)
         ids['vocab'].token_freqs = [tuple(p) for p in json.loads(str(ids.pop('token_freqs')))]
         for split in ('train', 'test'):
             ids[f'{split}_reviews'] = ids[f'{split}_reviews'].tobytes().decode().split('\n')
@@ -220,7 +225,7 @@ def _make_token_ids(min_freq, data_dir, tokenizer):
     tokens = list(first_seen)
     counts = np.bincount(ids['train_ids'], minlength=len(tokens))
     vocab = text.Vocab(collections.Counter({t: int(c) for t, c in zip(tokens, counts) if c}),
-                       min_freq=min_freq)
+                       min_freq=min_freq, tokenizer=tokenizer)
     renumber = np.array([vocab[t] for t in tokens], dtype=np.int32)
     for split in ('train', 'test'):
         ids[f'{split}_ids'] = renumber[ids[f'{split}_ids']]
@@ -228,7 +233,7 @@ def _make_token_ids(min_freq, data_dir, tokenizer):
     return ids
 
 
-def load_data_imdb(batch_size, num_steps=500, seed=0, convert=np.asarray):
+def load_data_imdb(batch_size, num_steps=Config.num_steps, seed=0, convert=np.asarray):
     """Return ``(train_iter, test_iter, vocab)`` as in the book.
 
     ``train_iter`` reshuffles every epoch (seeded); ``test_iter`` keeps the

@@ -5,49 +5,24 @@ Gluon 1.9.1 (one parameter per LSTM layer, direction and kind) and Gluon 2.0
 (one fused 1-D LSTM parameter). Everything framework-neutral lives in the
 other modules of ``d2lsent`` and is re-exported, as in the PyTorch backend; this
 module provides the operations of the backend contract (``d2lsent.backend``).
-
-Denormal floats: MXNet computes in its own worker threads, which take the
-floating-point mode of the thread that starts them, and it has no switch for
-it. So this module flushes denormals to zero in the importing thread *before*
-importing MXNet (``fpu.set_flush_denormals``), unless ``D2LSENT_MXNET_DENORMALS=keep``,
-and, unless ``OMP_NUM_THREADS`` is set, lets MXNet use all cores. Both need this
-module imported before ``mxnet`` (or the book's ``d2l``); otherwise it warns.
+MXNet 1.9.1 needs Python 3.11 and numpy < 1.24 (the ``[mxnet]`` extra); without it,
+importing this module raises ``backend.FrameworkMissing``, which says so.
 """
+import atexit
 import contextlib
 import functools
 import os
 import sys
-import tempfile
-import warnings
 
 import numpy as onp
 
-from . import fpu, onednn
+from . import backend, fpu, machine, onednn
 
-MXNET_FIRST = 'mxnet' in sys.modules  # then too late: MXNet's threads have their mode
-if MXNET_FIRST:
-    warnings.warn('mxnet was imported before d2lsent.mxnet, so MXNet started without '
-                  'flushing denormals and without the thread setting (OMP_NUM_THREADS); '
-                  'training may be slower. Import d2lsent.mxnet before mxnet (or d2l).',
-                  stacklevel=2)
-
-# numpy computes its float limits once; do it before subnormals are flushed, or it
-# warns that the smallest subnormal is zero (matplotlib asks for them).
-onp.finfo(onp.float32), onp.finfo(onp.float64)
-
-FLUSHING = (not MXNET_FIRST and os.environ.get('D2LSENT_MXNET_DENORMALS') != 'keep'
-            and fpu.set_flush_denormals(True))  # before MXNet starts its threads
-# MXNet's operators use fewer OpenMP threads than cores unless told; all cores
-# trained faster (see BENCHMARKS.md).
-os.environ.setdefault('OMP_NUM_THREADS', str(os.cpu_count()))
-onednn.cap_primitive_cache()  # length buckets make hundreds of shapes
-
-import mxnet as mx  # noqa: E402
+mx = backend.import_framework('mxnet')
 from mxnet import autograd, gluon, init, np, npx  # noqa: E402
 from mxnet.gluon import nn, rnn  # noqa: E402
 
-from . import backend, machine  # noqa: E402
-from . import mxnet_layout as layout  # noqa: E402
+from . import lstm_layout as layout  # noqa: E402
 from .batching import Buckets, Minibatches  # noqa: E402
 from .config import Config  # noqa: E402
 from .glove import TokenEmbedding, coverage  # noqa: E402
@@ -75,6 +50,21 @@ def num_threads():
     return int(os.environ.get('OMP_NUM_THREADS') or os.cpu_count())
 
 
+def num_gpus():
+    """How many GPUs MXNet sees."""
+    return npx.num_gpus()
+
+
+def describe_devices():
+    """The devices training uses, in words: ``'cpu'`` or ``'1 x GPU'``."""
+    return f'{num_gpus()} x GPU' if num_gpus() else 'cpu'
+
+
+def peak_memory_mb(device):
+    """``None``: MXNet reports no peak of its memory on a device."""
+    return None
+
+
 def try_all_gpus():
     """All GPUs, or ``[cpu]`` when there are none (never an empty list)."""
     return [npx.gpu(i) for i in range(npx.num_gpus())] or [npx.cpu()]
@@ -84,7 +74,23 @@ def try_all_gpus():
 def kvstore():
     """MXNet's distributed kvstore (``dist_sync``) when MXNet's launcher started this
     process as a worker (``$DMLC_ROLE``), else None. Created on first use."""
-    return mx.kv.create('dist_sync') if os.environ.get('DMLC_ROLE') == 'worker' else None
+    if os.environ.get('DMLC_ROLE') != 'worker':
+        return None
+    atexit.register(_exit_now_unless_left)
+    return mx.kv.create('dist_sync')
+
+
+_left = False  # whether this worker left the kvstore's group (leave_distributed)
+
+
+def _exit_now_unless_left():
+    """A worker that ends without ``leave_distributed`` (an error) exits at once, with
+    status 1: at Python's exit MXNet's kvstore waits, in a barrier, for the other
+    workers, which wait for this one, and the launch would hang."""
+    if not _left:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(1)
 
 
 def init_distributed():
@@ -102,17 +108,17 @@ def init_distributed():
 
 
 def leave_distributed():
-    """Nothing to do: MXNet's distributed kvstore, which closes as the process exits,
-    first waits there for all workers (a barrier)."""
+    """Mark this worker's work as done: MXNet's distributed kvstore, which closes as the
+    process exits, then waits there for all workers (a barrier)."""
+    global _left
+    _left = True
 
 
 def _sum_over_workers(kv, key, value, out):
     """Push this worker's ``value`` for ``key`` to the kvstore ``kv``, then pull the sum
-    over all workers into ``out`` (an array, or a list of one per device).
-
-    Not ``pushpull``: in MXNet 1.9.1 its answer can come before the server has stored
-    the sum (apache/mxnet#17007), and two workers under load then trained differently
-    from run to run; a pull waits for the sum.
+    over all workers into ``out`` (an array, or a list of one per device). Not
+    ``pushpull``: in MXNet 1.9.1 its answer can come before the server has stored the
+    sum (docs/distributed.md); a pull waits for it.
     """
     kv.push(key, value)
     kv.pull(key, out=out)
@@ -134,11 +140,31 @@ def all_sum(values):
     return sums.asnumpy().tolist()
 
 
+_flushing = False  # whether setup flushed denormals before MXNet's threads started
+
+
+def setup(flush=True):
+    """Process-wide settings, once, before MXNet's first operation (``backend.load``
+    calls it): at most 16 cached oneDNN primitives (``onednn``), and unless ``flush`` is
+    false, denormal floats flushed to zero in this thread, whose mode the worker threads
+    that MXNet starts at its first operation take (MXNet has no switch of its own; some
+    CPUs compute denormals slowly). Returns whether denormals are flushed. (MXNet reads
+    its number of threads, ``OMP_NUM_THREADS``, when it is imported.)"""
+    global _flushing
+    onednn.cap_primitive_cache()
+    if flush and not _flushing:
+        # numpy computes its float limits once; do it before subnormals are flushed, or
+        # it warns that the smallest subnormal is zero (matplotlib asks for them).
+        onp.finfo(onp.float32), onp.finfo(onp.float64)
+        _flushing = fpu.set_flush_denormals(True)
+    return _flushing
+
+
 @contextlib.contextmanager
 def flush_denormals(enabled=True):
-    """Yields whether denormals are flushed: MXNet's threads keep the mode that the
-    importing thread had when this module imported MXNet, whatever ``enabled`` asks."""
-    yield FLUSHING
+    """Yields whether denormals are flushed: MXNet's threads keep the mode they started
+    with (``setup``), whatever ``enabled`` asks."""
+    yield _flushing
 
 
 def _data(param, device=None):
@@ -239,11 +265,13 @@ def initialize(net, device=None, lstm_xavier=False):
     """Per block: Xavier on the embedding and the decoder, the LSTM Gluon's own default
     (Gluon 2.0's Xavier rejects the fused LSTM's 1-D weights); with ``lstm_xavier``,
     the book's ``net.initialize(init.Xavier())``: Xavier on the LSTM's weight matrices
-    too and its biases zero (in Gluon 2.0 drawn matrix by matrix into the fused vector)."""
+    too and its biases zero (in Gluon 2.0 drawn matrix by matrix into the fused vector).
+    Returns ``net``, on ``device`` (by default the first GPU, else the CPU)."""
     device = device or try_all_gpus()[0]
     fused = hasattr(net.encoder, 'rnn_param')
     if lstm_xavier and not fused:
-        return net.initialize(init.Xavier(), device)
+        net.initialize(init.Xavier(), device)
+        return net
     # The device goes by position: Gluon 1.x calls it ctx, Gluon 2.0 device.
     net.embedding.initialize(init.Xavier(), device)
     if fused:  # Gluon 2.0 sizes its fused vector from a batch
@@ -254,6 +282,7 @@ def initialize(net, device=None, lstm_xavier=False):
         params = {name: onp.zeros(p.shape) if 'bias' in name else _xavier(p.shape)
                   for name, p in lstm_params(net.encoder).items()}
         _set_lstm(net.encoder, {f'encoder.{k}': v for k, v in params.items()})
+    return net
 
 
 def _xavier(shape):
@@ -262,103 +291,111 @@ def _xavier(shape):
     return np.random.uniform(-bound, bound, shape).asnumpy()
 
 
-def new_model(vocab_size, embed_size, config, device=None):
-    """A ``BiRNN`` for ``config``, initialised (``initialize``; the LSTM as the book
-    does in the book's recipe), on ``device``."""
-    net = BiRNN(vocab_size, embed_size, config.num_hiddens, config.num_layers,
-                config.dropout)
-    initialize(net, device, lstm_xavier=config.recipe == 'book')
-    return net
+def seed(value):
+    """Seed MXNet's generator: initial weights and dropout masks."""
+    mx.random.seed(value)
 
 
-def build_model(vocab, embedding, config, device=None):
-    """A seeded ``BiRNN`` whose embedding is copied from ``embedding`` (GloVe).
+def copy_embedding(net, vectors):
+    """Copy the word vectors ``vectors`` (numpy, one row per token) into the embedding,
+    as the book does."""
+    net.embedding.weight.set_data(np.array(vectors))
 
-    As ``d2lsent.torch.build_model``: fine-tuned unless ``config.freeze_embedding``,
-    Xavier's values kept if ``config.embedding_init == 'xavier'``.
-    """
-    mx.random.seed(config.seed)
-    net = new_model(len(vocab), embedding.dim, config, device)
-    if config.embedding_init == 'glove':
-        net.embedding.weight.set_data(np.array(embedding[vocab.idx_to_token]))
-    if config.freeze_embedding:
-        net.embedding.weight.grad_req = 'null'
-    return net
+
+def freeze_embedding(net):
+    """Keep the embedding fixed in training, as the book does with GloVe."""
+    net.embedding.collect_params().setattr('grad_req', 'null')
 
 
 def predict_logits(net, X, *lengths, device=None):
     """``(batch, num_steps)`` token ids (and lengths) -> ``(batch, 2)`` numpy logits, on
-    ``device`` (by default the first GPU, else the CPU). Outside ``autograd.record()``
-    Gluon predicts: no dropout, no gradients."""
-    device = device or try_all_gpus()[0]
+    ``device`` (by default the model's). Outside ``autograd.record()`` Gluon predicts:
+    no dropout, no gradients."""
+    device = device or _data(net.embedding.weight).ctx
     return to_numpy(net(X.as_in_ctx(device), *(l.as_in_ctx(device) for l in lengths)))
 
 
-def make_train_step(net, config, device, kv=None):
-    """Adam + cross-entropy: a function that trains ``net`` on one minibatch.
+class TrainStep:
+    """Adam + cross-entropy on one minibatch: ``step(X, y[, lengths])`` trains ``net`` and
+    returns the summed loss, the number of correct predictions and the number of
+    examples (``backend.TrainStep``).
 
     Each device's loss is summed over its examples and divided by the size of the
     minibatch: the update equals PyTorch's with its mean loss, so the same ``lr``
-    means the same. With a list of devices as ``device`` (``net`` has a copy of its parameters
-    on each), each minibatch is split between them and the trainer sums their
-    gradients, as the book trains on several GPUs. With a distributed kvstore ``kv``
-    each worker trains on its part of the minibatch, the kvstore sums the workers'
-    gradients (every worker pushes its own, then pulls the sum), ``trainer.update``
-    divides them by the number of workers (the mean, as PyTorch's
+    means the same. With a list of devices as ``device`` (``net`` has a copy of its
+    parameters on each), each minibatch is split between them and the trainer sums
+    their gradients, as the book trains on several GPUs. With a distributed kvstore
+    ``kv`` each worker trains on its part of the minibatch, the kvstore sums the
+    workers' gradients (every worker pushes its own, then pulls the sum),
+    ``trainer.update`` divides them by the number of workers (the mean, as PyTorch's
     DistributedDataParallel) and every worker applies the same update.
     """
-    devices = device if isinstance(device, (list, tuple)) else [device]
-    loss = gluon.loss.SoftmaxCrossEntropyLoss()
-    trainer = gluon.Trainer(net.collect_params(), 'adam',
-                            {'learning_rate': config.lr, 'wd': config.weight_decay},
-                            update_on_kvstore=False)  # we call allreduce_grads, update
-    trained = [p for p in net.collect_params().values() if p.grad_req != 'null']
-    if kv:  # every worker starts from the parameters of worker 0
-        for key, param in enumerate(trained):
-            kv.init(key, _data(param))
-            kv.pull(key, out=param.list_data())
-    workers = kv.num_workers if kv else 1
 
-    def step(X, y, *lengths):  # lengths: only in the fast recipe
+    def __init__(self, net, config, device, kv=None):
+        self.net, self.kv = net, kv
+        self.devices = device if isinstance(device, (list, tuple)) else [device]
+        self.loss = gluon.loss.SoftmaxCrossEntropyLoss()
+        self.trainer = gluon.Trainer(net.collect_params(), 'adam',
+                                     {'learning_rate': config.lr, 'wd': config.weight_decay},
+                                     update_on_kvstore=False)  # we call allreduce, update
+        self.trained = [p for p in net.collect_params().values() if p.grad_req != 'null']
+        if kv:  # every worker starts from the parameters of worker 0
+            for key, param in enumerate(self.trained):
+                kv.init(key, _data(param))
+                kv.pull(key, out=param.list_data())
+
+    def __call__(self, X, y, *lengths):  # lengths: only in the fast recipe
         # One part per device: [(X, y, *lengths) on device 0, ...].
-        parts = list(zip(*(gluon.utils.split_and_load(a, devices, even_split=False)
+        parts = list(zip(*(gluon.utils.split_and_load(a, self.devices, even_split=False)
                            for a in (X, y, *lengths))))
         with autograd.record():
-            outputs = [(net(X_part, *rest), y_part) for X_part, y_part, *rest in parts]
-            losses = [loss(y_hat, y_part).sum() / len(y) for y_hat, y_part in outputs]
+            outputs = [(self.net(X_part, *rest), y_part) for X_part, y_part, *rest in parts]
+            losses = [self.loss(y_hat, y_part).sum() / len(y) for y_hat, y_part in outputs]
         for l in losses:
             l.backward()
-        trainer.allreduce_grads()  # over this process's devices
-        if kv:  # over the workers
-            for key, param in enumerate(trained):
-                _sum_over_workers(kv, key, param.list_grad()[0], param.list_grad())
-        trainer.update(workers)
+        self.trainer.allreduce_grads()  # over this process's devices
+        if self.kv:  # over the workers
+            for key, param in enumerate(self.trained):
+                _sum_over_workers(self.kv, key, param.list_grad()[0], param.list_grad())
+        self.trainer.update(self.kv.num_workers if self.kv else 1)
         correct = sum(float((y_hat.argmax(axis=1).astype(y_part.dtype) == y_part).sum())
                       for y_hat, y_part in outputs)
         return sum(float(l) for l in losses) * len(y), correct, len(y)
 
-    # What a resumed run needs: Adam's moments and step counts. MXNet cannot read its
-    # random state, so a resumed run with dropout draws other masks than an unbroken one.
-    def get_state():
-        with tempfile.TemporaryDirectory() as folder:
-            trainer.save_states(f'{folder}/trainer')
-            with open(f'{folder}/trainer', 'rb') as f:
-                return f.read()
+    def set_learning_rate(self, lr):
+        self.trainer.set_learning_rate(lr)  # for the updates that follow
 
-    def set_state(state):
-        with tempfile.TemporaryDirectory() as folder:
-            with open(f'{folder}/trainer', 'wb') as f:
-                f.write(state)
-            trainer.load_states(f'{folder}/trainer')
-    step.get_state, step.set_state = get_state, set_state
-    step.set_learning_rate = trainer.set_learning_rate  # for the updates that follow
-    return step
+    def state(self):
+        """What a resumed run needs besides the parameters, as numpy arrays: Adam's
+        moments and step count per parameter. (MXNet cannot read its random state, so
+        a resumed run with dropout draws other masks than an unbroken one.)"""
+        optimizer = self.trainer._optimizer
+        arrays = {'num_update': onp.array(optimizer.num_update)}
+        for index, (mean, var) in self.trainer._updaters[0].states.items():
+            arrays.update({f'adam:{index}:mean': mean.asnumpy(),
+                           f'adam:{index}:var': var.asnumpy(),
+                           f'adam:{index}:count': onp.array(
+                               optimizer._index_update_count[index])})
+        return arrays
+
+    def load_state(self, arrays):
+        """Put back what ``state`` returned (on every device's updater)."""
+        optimizer = self.trainer._optimizer
+        optimizer.num_update = int(arrays['num_update'])
+        indices = {int(k.split(':')[1]) for k in arrays if k.startswith('adam:')}
+        for index in indices:
+            optimizer._index_update_count[index] = int(arrays[f'adam:{index}:count'])
+        for updater in self.trainer._updaters:
+            for index in indices:  # moved to the parameter's device at the next update
+                updater.states[index] = (np.array(arrays[f'adam:{index}:mean']),
+                                         np.array(arrays[f'adam:{index}:var']))
+                updater.states_synced[index] = False
 
 
 def prepare_training(net, config, devices=None):
     """``(step, eval_net, device)``: ``net`` with a copy of its parameters on each of
     ``devices`` (all GPUs by default; each minibatch is split between them,
-    ``make_train_step``), or, started by MXNet's launcher (``init_distributed``), a
+    ``TrainStep``), or, started by MXNet's launcher (``init_distributed``), a
     worker whose gradients the ``dist_sync`` kvstore sums with the others'; its
     training step; the model to evaluate and the device to evaluate on (the first)."""
     devices = devices or try_all_gpus()
@@ -370,7 +407,7 @@ def prepare_training(net, config, devices=None):
     kv = kvstore()
     if kv:
         mx.random.seed(config.seed + kv.rank)  # dropout: masks of its own
-    return make_train_step(net, config, devices, kv), net, devices[0]
+    return TrainStep(net, config, devices, kv), net, devices[0]
 
 
 def get_params(net):
@@ -401,7 +438,14 @@ def _set_lstm(lstm, params):
                 np.array(params[name]))
 
 
-# The book's functions that are the same in every backend, written once (d2lsent.backend).
-(load_array, load_data_imdb, evaluate_accuracy, predict_proba, predict_sentiment,
- read_review, train, fit, save_model, load_model,
- load_pretrained) = backend.book_functions(sys.modules[__name__])
+def launch_command(num_processes, args):
+    """The command that runs ``python -m d2lsent ARGS`` in ``num_processes`` workers under
+    this project's launcher for MXNet's distributed kvstore (``d2lsent.mxlaunch``, on
+    this machine)."""
+    return [sys.executable, '-m', 'd2lsent.mxlaunch', '-n', str(num_processes),
+            sys.executable, '-m', 'd2lsent', *args]
+
+
+# The book's functions that are the same in every backend, written once (d2lsent.backend),
+# by their names.
+globals().update(backend.book_functions(sys.modules[__name__]))

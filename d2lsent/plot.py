@@ -1,6 +1,15 @@
 """Figures: the training curves of a run, drawn at the end or live in a notebook."""
 from matplotlib import pyplot as plt
 
+from .files import atomic_write
+
+
+def save_figure(fig, path):
+    """Write ``fig`` to the PNG file ``path`` (whole or not at all), then close it."""
+    with atomic_write(path, 'wb') as f:
+        fig.savefig(f, format='png', dpi=100)
+    plt.close(fig)
+
 
 def plot_history(history, figsize=(7, 3)):
     """Training loss (left) and accuracies (right) per epoch; returns the figure."""

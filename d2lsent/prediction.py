@@ -6,8 +6,6 @@ these functions under the same names without that argument (``d2l.predict_sentim
 """
 import numpy as np
 
-from .text import first_tokens
-
 # The final check of a trained model: these must be classified as labelled.
 EXAMPLE_REVIEWS = [
     ('this movie is great , a wonderful and excellent film . i loved it', 'positive'),
@@ -43,18 +41,18 @@ def predict_proba(backend, net, data_iter, device=None):
     return in_example_order(data_iter, probs)
 
 
-def predict_sentiment(backend, net, vocab, text, tokenizer='book', num_steps=500):
+def predict_sentiment(backend, net, vocab, text):
     """``('positive' | 'negative', probability of that label)`` for one review, split
-    into tokens as the vocabulary was (``config.tokenizer``) and cut, as in training,
-    to its first ``num_steps`` tokens (``config.num_steps``)."""
-    return _sentiment_of(backend, net, vocab[review_tokens(text, tokenizer, num_steps)])
+    into tokens as the vocabulary's training texts were and cut, as in training, to its
+    first ``vocab.num_steps`` tokens (``text.Vocab.review_tokens``)."""
+    return _sentiment_of(backend, net, vocab[vocab.review_tokens(text)])
 
 
-def read_review(backend, net, vocab, text, tokenizer='book', num_steps=500):
+def read_review(backend, net, vocab, text):
     """What the model makes of one review: ``dict(label, probability, unknown)``, the
     label and its probability as ``predict_sentiment`` gives them, and the words it
     does not know (read as ``<unk>``), in the order they first appear."""
-    tokens = review_tokens(text, tokenizer, num_steps)  # tokenized once for both
+    tokens = vocab.review_tokens(text)  # tokenized once for both
     ids = vocab[tokens]
     label, probability = _sentiment_of(backend, net, ids)
     unknown = list(dict.fromkeys(t for t, i in zip(tokens, ids) if i == vocab.unk))
@@ -87,15 +85,6 @@ def in_example_order(data_iter, batch_outputs):
     result = np.empty_like(outputs)
     result[order] = outputs
     return result
-
-
-def review_tokens(review, tokenizer='book', num_steps=500):
-    """The first ``num_steps`` tokens of one review, for prediction; an empty review is
-    an error."""
-    tokens = first_tokens(tokenizer, review, num_steps)
-    if not tokens:
-        raise ValueError('The review is empty: give at least one word.')
-    return tokens
 
 
 def sentiment(probs):

@@ -6,11 +6,15 @@ points to a run folder and the command that made it. The accuracies are those of
 the epoch the run ended with: the last, or with ``keep_best_epoch`` the best on
 validation.
 """
+import dataclasses
+import math
 import pathlib
 
 from . import machine
-from .config import NAMES, UNRECORDED
+from .config import NAMES, recorded
 from .files import read_json
+from .runs import read_config
+from .text import printable
 from .training import History
 
 COLUMNS = ('run', 'backend', 'recipe', 'tokenizer', 'embedding', 'lr, regularisation',
@@ -18,6 +22,9 @@ COLUMNS = ('run', 'backend', 'recipe', 'tokenizer', 'embedding', 'lr, regularisa
            'examples/s', 'threads', 'CPU')
 # What a run trained with: the backend and every Config field.
 SETTINGS = ('backend', *NAMES)
+# What metrics.json records per epoch (training.train_epochs).
+METRICS = ('epoch', 'train_loss', 'train_acc', 'valid_acc', 'test_acc', 'examples_per_s',
+           'train_seconds', 'eval_seconds')
 
 
 def load_run(folder):
@@ -29,14 +36,28 @@ def load_run(folder):
         raise ValueError(f'{folder} is not a finished run folder: it has no metrics.json, '
                          f'which python -m d2lsent train writes last (resume a killed run '
                          f'with --resume {folder}).')
-    config, records = read_json(folder / 'config.json'), read_json(folder / 'metrics.json')
-    if not isinstance(records, list) or not records or not isinstance(config, dict):
-        raise ValueError(f'{folder}: config.json or metrics.json does not hold a run '
-                         f'(metrics.json needs one record per epoch).')
+    _, settings, config = read_config(folder)
+    records = read_json(folder / 'metrics.json')
+    check_records(records, folder / 'metrics.json')
     history = History(records)
-    if config.get('keep_best_epoch'):
+    if settings.keep_best_epoch:
         history.selected_epoch = history.best_epoch()
     return config, history
+
+
+def check_records(records, path):
+    """Refuse metrics that ``train`` could not have written (a damaged or edited file):
+    one record per epoch, each of finite numbers."""
+    if not isinstance(records, list) or not records:
+        raise ValueError(f'{path} does not hold one record per epoch: the file is damaged; '
+                         f'train the run again.')
+    for epoch, record in enumerate(records, 1):
+        for key in METRICS:
+            value = record.get(key) if isinstance(record, dict) else None
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not math.isfinite(value):
+                raise ValueError(f'{path}, epoch {epoch}: {key} is {value!r}, not a finite '
+                                 f'number: the file is damaged; train the run again.')
 
 
 def read_run(folder):
@@ -71,12 +92,13 @@ def cpu_kind(config):
     """The kind of CPU a run's ``config.json`` names (``machine.cpu_kind``: maker and
     vector width; kinds with the same vectors differ in speed too), or 'not recorded'
     for runs older than that description."""
-    return machine.cpu_kind(config.get('machine', '')) or 'not recorded'
+    return machine.cpu_kind(str(config.get('machine', ''))) or 'not recorded'
 
 
 def settings(config):
-    """``{setting: value}`` of a run's ``config.json`` (``SETTINGS``)."""
-    return {k: config.get(k, UNRECORDED.get(k)) for k in SETTINGS}
+    """``{setting: value}`` of a run's ``config.json`` (``SETTINGS``), as ``recorded``
+    reads it."""
+    return {'backend': config['backend'], **dataclasses.asdict(recorded(config))}
 
 
 def changes(config, reference):
@@ -122,7 +144,7 @@ def comparison_table(folders, base):
         new, old = history.summary(), ref_history.summary()
         what = ', '.join(f'{k} {_show(a)} → {_show(b)}' for k, (a, b) in changed.items())
         kinds = dict.fromkeys((cpu_kind(ref_config), cpu_kind(config)))  # one if alike
-        lines.append(f"| {run.name} | {reference.name} | {what} "
+        lines.append(f"| {cell(run.name)} | {cell(reference.name)} | {cell(what)} "
                      f"| {new['valid_acc'] - old['valid_acc']:+.3f} "
                      f"| {new['test_acc'] - old['test_acc']:+.3f} | {' → '.join(kinds)} |")
     return '\n'.join(lines)
@@ -133,8 +155,14 @@ def markdown_table(folders):
     rows = [read_run(f) for f in folders]
     lines = ['| ' + ' | '.join(COLUMNS) + ' |',
              '| ' + ' | '.join('---' if c in COLUMNS[:7] else '---:' for c in COLUMNS) + ' |']
-    lines += ['| ' + ' | '.join(row[c] for c in COLUMNS) + ' |' for row in rows]
+    lines += ['| ' + ' | '.join(cell(row[c]) for c in COLUMNS) + ' |' for row in rows]
     return '\n'.join(lines)
+
+
+def cell(value):
+    """``value`` as one Markdown table cell: its ``|`` escaped, control characters (a
+    newline would start a row of its own) as spaces."""
+    return printable(str(value)).replace('|', '\\|')
 
 
 def _show(value):

@@ -46,20 +46,25 @@ def split_indices(config, data):
     return np.sort(train_idx[valid_size:]), np.sort(train_idx[:valid_size]), test_idx
 
 
-def make_splits(config, convert=np.asarray, shard=(0, 1)):
-    """``(train_iter, valid_iter, test_iter, vocab)`` for ``config`` (see ``split_indices``);
-    the vocabulary is built from all 25,000 training reviews (the book's, with the
-    default tokenizer). ``shard=(rank, num_processes)``: this process's part of every
-    minibatch in data-parallel training (``Minibatches.shard``)."""
-    data = imdb.load_imdb(config.num_steps, tokenizer=config.tokenizer)
-    train_idx, valid_idx, test_idx = split_indices(config, data)
+def batches(config, data, split, idx, shuffle, convert=np.asarray, shard=(0, 1)):
+    """Minibatches of the reviews ``idx`` of ``data``'s ``split`` ('train' or 'test') for
+    ``config.recipe``: padded to ``num_steps`` (book), or in length buckets (fast)."""
+    arrays = (getattr(data, f'{split}_features')[idx], getattr(data, f'{split}_labels')[idx])
+    if config.recipe == 'book':
+        return Minibatches(arrays, config.batch_size, shuffle, config.seed,
+                           convert).shard(*shard)
+    return Buckets(arrays, getattr(data, f'{split}_lengths')[idx], config.batch_size,
+                   shuffle, config.seed, convert).shard(*shard)
 
-    def batches(split, idx, shuffle):
-        arrays = (getattr(data, f'{split}_features')[idx], getattr(data, f'{split}_labels')[idx])
-        if config.recipe == 'book':
-            return Minibatches(arrays, config.batch_size, shuffle, config.seed,
-                               convert).shard(*shard)
-        return Buckets(arrays, getattr(data, f'{split}_lengths')[idx], config.batch_size,
-                       shuffle, config.seed, convert).shard(*shard)
-    return (batches('train', train_idx, True), batches('train', valid_idx, False),
-            batches('test', test_idx, False), data.vocab)
+
+def make_splits(config, convert=np.asarray, shard=(0, 1), data=None):
+    """``(train_iter, valid_iter, test_iter, vocab)`` for ``config`` (see ``split_indices``)
+    over ``data`` (by default ``imdb.load_imdb`` of ``config``); the vocabulary is built
+    from all 25,000 training reviews (the book's, with the default tokenizer).
+    ``shard=(rank, num_processes)``: this process's part of every minibatch in
+    data-parallel training (``Minibatches.shard``)."""
+    data = data or imdb.load_imdb(config.num_steps, tokenizer=config.tokenizer)
+    train_idx, valid_idx, test_idx = split_indices(config, data)
+    return (batches(config, data, 'train', train_idx, True, convert, shard),
+            batches(config, data, 'train', valid_idx, False, convert, shard),
+            batches(config, data, 'test', test_idx, False, convert, shard), data.vocab)

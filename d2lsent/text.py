@@ -1,5 +1,6 @@
 """Text to token ids: ``tokenize``, ``Vocab`` and ``truncate_pad``, as in d2l 1.0.3."""
 import collections
+import copy
 import itertools
 import re
 
@@ -45,11 +46,13 @@ def check_tokenizer(tokenizer):
     return tokenizer
 
 
-def first_tokens(tokenizer, line, num_tokens):
-    """The first ``num_tokens`` tokens of one ``line`` with ``tokenizer``, without
-    tokenizing the rest: a huge text costs no more than a long one."""
+def first_tokens(tokenizer, line, num_tokens=None):
+    """The first ``num_tokens`` tokens (``None``: all) of one ``line`` with
+    ``tokenizer``, without tokenizing the rest: a huge text costs no more than a long
+    one."""
     if tokenizer == 'book':
-        return line.split(maxsplit=num_tokens)[:num_tokens]
+        return line.split() if num_tokens is None else \
+            line.split(maxsplit=num_tokens)[:num_tokens]
     check_tokenizer(tokenizer)
     tokens = _GLOVE_TOKEN.finditer(_glove_text(line))  # one at a time: stops early
     return [m.group() for m in itertools.islice(tokens, num_tokens)]
@@ -62,16 +65,22 @@ def tokenize_with(tokenizer, lines):
 
 
 class Vocab:
-    """Vocabulary: maps tokens to indices and back.
+    """Vocabulary: maps tokens to indices and back, and knows how its texts are read.
 
     Tokens seen fewer than ``min_freq`` times map to ``'<unk>'``. As in d2l
     1.0.3, ``idx_to_token`` is sorted alphabetically (so ``'<unk>'`` is not
     index 0), and ``token_freqs`` lists ``(token, count)`` pairs, most frequent
     first. ``tokens`` may also be a ``collections.Counter`` of token counts
     (counted review by review, without keeping every token list).
+
+    Like a fitted tokenizer, it carries the ``tokenizer`` its tokens came from and the
+    ``num_steps`` a model reads (``None``: all), so ``review_tokens(text)`` splits a new
+    review as the training reviews were split and cuts it as training did
+    (``d2l.predict_sentiment(net, vocab, text)`` needs nothing more).
     """
 
-    def __init__(self, tokens=(), min_freq=0, reserved_tokens=()):
+    def __init__(self, tokens=(), min_freq=0, reserved_tokens=(), tokenizer='book',
+                 num_steps=None):
         if isinstance(tokens, collections.Counter):
             counter = tokens
         else:
@@ -81,22 +90,47 @@ class Vocab:
             counter = collections.Counter(tokens)
         self.token_freqs = sorted(counter.items(), key=lambda x: x[1],
                                   reverse=True)
-        self.idx_to_token = sorted(set(
+        self._index(sorted(set(
             ['<unk>', *reserved_tokens]
-            + [token for token, freq in self.token_freqs if freq >= min_freq]))
-        self.token_to_idx = {token: idx
-                             for idx, token in enumerate(self.idx_to_token)}
+            + [token for token, freq in self.token_freqs if freq >= min_freq])),
+            tokenizer, num_steps)
+
+    def _index(self, idx_to_token, tokenizer, num_steps):
+        if num_steps is not None and (not isinstance(num_steps, int) or num_steps < 1):
+            raise ValueError(f'num_steps must be a whole number of tokens, at least 1, or '
+                             f'None, got {num_steps!r}.')
+        self.idx_to_token = list(idx_to_token)
+        self.token_to_idx = {token: idx for idx, token in enumerate(self.idx_to_token)}
+        if '<unk>' not in self.token_to_idx:
+            raise ValueError("A vocabulary needs the token '<unk>' (unknown words read as "
+                             'it).')
         self.unk = self.token_to_idx['<unk>']
+        self.tokenizer, self.num_steps = check_tokenizer(tokenizer), num_steps
 
     @classmethod
-    def from_idx_to_token(cls, idx_to_token):
+    def from_idx_to_token(cls, idx_to_token, tokenizer='book', num_steps=None):
         """The vocabulary with exactly these tokens, in this order (token_freqs empty)."""
         vocab = cls.__new__(cls)
         vocab.token_freqs = []
-        vocab.idx_to_token = list(idx_to_token)
-        vocab.token_to_idx = {t: i for i, t in enumerate(vocab.idx_to_token)}
-        vocab.unk = vocab.token_to_idx['<unk>']
+        vocab._index(idx_to_token, tokenizer, num_steps)
         return vocab
+
+    def reading(self, tokenizer=None, num_steps=None):
+        """This vocabulary (the same tokens, sharing its tables) read with ``tokenizer``
+        and cut to ``num_steps`` tokens (each unchanged where not given)."""
+        vocab = copy.copy(self)
+        vocab.tokenizer = check_tokenizer(tokenizer or self.tokenizer)
+        vocab.num_steps = num_steps or self.num_steps
+        return vocab
+
+    def review_tokens(self, review):
+        """The tokens of one review as this vocabulary's texts were split, cut to its
+        first ``num_steps`` (without splitting the rest: a huge text costs no more than
+        a long one). An empty review is an error."""
+        tokens = first_tokens(self.tokenizer, review, self.num_steps)
+        if not tokens:
+            raise ValueError('The review is empty: give at least one word.')
+        return tokens
 
     def __len__(self):
         return len(self.idx_to_token)
@@ -115,6 +149,12 @@ class Vocab:
         if hasattr(indices, '__len__'):
             return [self.idx_to_token[int(index)] for index in indices]
         return self.idx_to_token[int(indices)]
+
+
+def printable(text):
+    """``text`` with its control characters (terminal escapes, tabs, newlines) as spaces:
+    for a terminal or a table, never a review's own escape codes."""
+    return ''.join(c if c.isprintable() else ' ' for c in text)
 
 
 def truncate_pad(line, num_steps, padding_token):

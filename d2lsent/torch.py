@@ -8,29 +8,33 @@ as with ``from d2l import torch as d2l``.
 """
 import contextlib
 import datetime
-import io
+import functools
 import os
 import sys
 
 import numpy as np
-import torch
-from torch import distributed as dist
-from torch import nn
-from torch.nn.parallel import DistributedDataParallel
 
-from . import backend, bookcode, fpu, machine, onednn
-from .batching import Buckets, Minibatches
-from .config import Config
-from .glove import TokenEmbedding, coverage
-from .imdb import read_imdb
-from .text import Vocab, tokenize, truncate_pad
+from . import backend, fpu, machine, onednn
+
+torch = backend.import_framework('torch')
+from torch import distributed as dist  # noqa: E402
+from torch import nn  # noqa: E402
+from torch.nn.parallel import DistributedDataParallel  # noqa: E402
+
+from .batching import Buckets, Minibatches  # noqa: E402
+from .config import Config  # noqa: E402
+from .glove import TokenEmbedding, coverage  # noqa: E402
+from .imdb import read_imdb  # noqa: E402
+from .text import Vocab, tokenize, truncate_pad  # noqa: E402
 
 NAME = 'torch'
 __all__ = list(backend.PUBLIC_NAMES)
 
-# Length buckets make hundreds of input shapes; oneDNN reads the cap when it makes its
-# first primitive (the first LSTM call).
-onednn.cap_primitive_cache()
+def setup():
+    """Process-wide settings, once, before the first LSTM call (``backend.load`` calls
+    it): at most 16 cached oneDNN primitives, as length buckets make hundreds of input
+    shapes (``onednn``). PyTorch flushes denormals per block (``flush_denormals``)."""
+    onednn.cap_primitive_cache()
 
 
 def to_tensor(array):
@@ -46,6 +50,23 @@ def to_numpy(tensor):
 def num_threads():
     """Threads PyTorch uses for its CPU operators."""
     return torch.get_num_threads()
+
+
+def num_gpus():
+    """How many GPUs PyTorch sees."""
+    return torch.cuda.device_count()
+
+
+def describe_devices():
+    """The devices training uses, in words: ``'cpu'`` or ``'1 x NVIDIA H200'``."""
+    count = num_gpus()
+    return f'{count} x {torch.cuda.get_device_name(0)}' if count else 'cpu'
+
+
+def peak_memory_mb(device):
+    """The most memory PyTorch has held on ``device`` so far, if a GPU (MiB)."""
+    device = torch.device(device)
+    return torch.cuda.max_memory_allocated(device) / 2**20 if device.type == 'cuda' else None
 
 
 def try_all_gpus():
@@ -136,19 +157,48 @@ def masked_lstm(lstm, x, lengths):
     """
     h0 = x.new_zeros(1, x.shape[1], lstm.hidden_size)
     for layer in range(lstm.num_layers):
-        directions = []
-        for suffix in ('', '_reverse'):
-            weights = [getattr(lstm, f'{name}_l{layer}{suffix}')
-                       for name in ('weight_ih', 'weight_hh', 'bias_ih', 'bias_hh')]
-            inputs = reverse_padded(x, lengths) if suffix else x
-            # torch.lstm is the kernel behind nn.LSTM: here 1 layer, 1 direction.
-            outputs = torch.lstm(inputs, (h0, h0), weights, True, 1, 0.0, lstm.training,
-                                 False, False)[0]
-            directions.append(reverse_padded(outputs, lengths) if suffix else outputs)
-        x = torch.cat(directions, dim=2)
+        x = torch.cat(_both_directions(lstm, x, lengths, layer, h0), dim=2)
         if lstm.dropout and layer < lstm.num_layers - 1:
             x = nn.functional.dropout(x, lstm.dropout, lstm.training)
     return x
+
+
+def _direction(lstm, x, lengths, layer, suffix, h0):
+    """One direction (``suffix`` '' or '_reverse') of one layer of ``lstm`` on ``x``; the
+    backward one reads each sequence reversed within its length."""
+    weights = [getattr(lstm, f'{name}_l{layer}{suffix}')
+               for name in ('weight_ih', 'weight_hh', 'bias_ih', 'bias_hh')]
+    inputs = reverse_padded(x, lengths) if suffix else x
+    # torch.lstm is the kernel behind nn.LSTM: here 1 layer, 1 direction.
+    outputs = torch.lstm(inputs, (h0, h0), weights, True, 1, 0.0, lstm.training, False,
+                         False)[0]
+    return reverse_padded(outputs, lengths) if suffix else outputs
+
+
+# On a GPU the two directions of a layer, each a chain of small kernels, run side by side
+# on two CUDA streams (their gradients too); the CPU has no such streams.
+SIDE_BY_SIDE = {'cpu': False, 'cuda': True}
+
+
+def _both_directions(lstm, x, lengths, layer, h0):
+    """``(forward outputs, backward outputs)`` of one layer."""
+    if not SIDE_BY_SIDE[x.device.type]:
+        return [_direction(lstm, x, lengths, layer, s, h0) for s in ('', '_reverse')]
+    main, side = torch.cuda.current_stream(x.device), _side_stream(x.device)
+    side.wait_stream(main)  # x is ready
+    forward = _direction(lstm, x, lengths, layer, '', h0)
+    with torch.cuda.stream(side):
+        backward = _direction(lstm, x, lengths, layer, '_reverse', h0)
+    main.wait_stream(side)
+    for tensor in (x, lengths, h0):  # used on both streams: freed after both
+        tensor.record_stream(side)
+    return forward, backward
+
+
+@functools.cache
+def _side_stream(device):
+    """A second CUDA stream on ``device`` (one per device and process)."""
+    return torch.cuda.Stream(device)
 
 
 class BiRNN(nn.Module):
@@ -184,17 +234,45 @@ class BiRNN(nn.Module):
         return self.decoder(encoding)
 
 
+def init_weights(module):
+    """The book's initialisation, word for word (d2l 1.0.3), applied with
+    ``net.apply(init_weights)``: Xavier on the linear layers' and the LSTM's weights."""
+    if type(module) == nn.Linear:
+        nn.init.xavier_uniform_(module.weight)
+    if type(module) == nn.LSTM:
+        for param in module._flat_weights_names:
+            if "weight" in param:
+                nn.init.xavier_uniform_(module._parameters[param])
+
+
 def initialize(net, device=None, lstm_xavier=False):
     """Xavier on the embedding and the decoder; the LSTM keeps PyTorch's own
     initialisation (set when it was built) unless ``lstm_xavier``, which puts
-    Xavier on its weight matrices too, as the book's ``init_weights`` does."""
-    if lstm_xavier:  # the book's own init_weights: from one seed, the book's draws
-        net.apply(bookcode.init_weights)
+    Xavier on its weight matrices too, as the book's ``init_weights`` does. Returns
+    ``net``, on ``device`` (by default the current GPU, else the CPU)."""
+    if lstm_xavier:  # the book's own function: from one seed, the book's draws
+        net.apply(init_weights)
         nn.init.xavier_uniform_(net.embedding.weight)  # after: the book leaves it to GloVe
     else:
         nn.init.xavier_uniform_(net.embedding.weight)
         nn.init.xavier_uniform_(net.decoder.weight)
     return net.to(device or default_device())
+
+
+def seed(value):
+    """Seed PyTorch's generator: initial weights and dropout masks."""
+    torch.manual_seed(value)
+
+
+def copy_embedding(net, vectors):
+    """Copy the word vectors ``vectors`` (numpy, one row per token) into the embedding,
+    as the book does."""
+    net.embedding.weight.data.copy_(torch.from_numpy(vectors))
+
+
+def freeze_embedding(net):
+    """Keep the embedding fixed in training, as the book does with GloVe."""
+    net.embedding.weight.requires_grad = False
 
 
 def lstm_params(lstm):
@@ -211,31 +289,6 @@ def get_params(net):
 def set_params(net, params):
     """Copy ``{name: numpy array}`` into ``net`` (shapes already checked)."""
     net.load_state_dict({k: torch.from_numpy(v) for k, v in params.items()})
-
-
-def new_model(vocab_size, embed_size, config, device=None):
-    """A ``BiRNN`` for ``config``, initialised (``initialize``; the LSTM as the book
-    does in the book's recipe), on ``device``."""
-    net = BiRNN(vocab_size, embed_size, config.num_hiddens, config.num_layers,
-                config.dropout)
-    return initialize(net, device, lstm_xavier=config.recipe == 'book')
-
-
-def build_model(vocab, embedding, config, device=None):
-    """A seeded ``BiRNN`` whose embedding is copied from ``embedding`` (GloVe).
-
-    Xavier initialises the embedding and the decoder; the LSTM keeps PyTorch's
-    own initialisation, except in the book's recipe (``initialize``). The embedding is fine-tuned unless
-    ``config.freeze_embedding``; it keeps Xavier's values (the width of
-    ``embedding``) if ``config.embedding_init == 'xavier'``.
-    """
-    torch.manual_seed(config.seed)
-    net = new_model(len(vocab), embedding.dim, config, device)
-    if config.embedding_init == 'glove':
-        with torch.no_grad():
-            net.embedding.weight.copy_(torch.from_numpy(embedding[vocab.idx_to_token]))
-    net.embedding.weight.requires_grad_(not config.freeze_embedding)
-    return net
 
 
 def predict_logits(net, X, *lengths, device=None):
@@ -272,43 +325,53 @@ def flush_denormals(enabled=True):
             fpu.restart_openmp_threads()
 
 
-def make_train_step(net, config, device):
-    """Adam + cross-entropy: a function that trains ``net`` on one minibatch.
+class TrainStep:
+    """Adam + cross-entropy on one minibatch: ``step(X, y[, lengths])`` trains ``net`` on
+    ``device`` and returns the summed loss, the number of correct predictions and the
+    number of examples (``backend.TrainStep``)."""
 
-    It takes a batch ``(X, y)`` or ``(X, y, lengths)`` and returns the summed
-    loss, the number of correct predictions and the number of examples.
-    """
-    loss = nn.CrossEntropyLoss()  # the mean over the minibatch
-    optimizer = torch.optim.Adam([p for p in net.parameters() if p.requires_grad],
-                                 lr=config.lr, weight_decay=config.weight_decay)
+    def __init__(self, net, config, device):
+        self.net, self.device = net, device
+        self.loss = nn.CrossEntropyLoss()  # the mean over the minibatch
+        self.optimizer = torch.optim.Adam([p for p in net.parameters() if p.requires_grad],
+                                          lr=config.lr, weight_decay=config.weight_decay)
 
-    def step(X, y, *lengths):  # lengths: only in the fast recipe
-        net.train()
-        X, y = X.to(device), y.to(device)
-        y_hat = net(X, *(l.to(device) for l in lengths))
-        l = loss(y_hat, y)
-        optimizer.zero_grad()
+    def __call__(self, X, y, *lengths):  # lengths: only in the fast recipe
+        self.net.train()
+        X, y = X.to(self.device), y.to(self.device)
+        y_hat = self.net(X, *(l.to(self.device) for l in lengths))
+        l = self.loss(y_hat, y)
+        self.optimizer.zero_grad()
         l.backward()
-        optimizer.step()
+        self.optimizer.step()
         return l.detach() * len(y), (y_hat.argmax(dim=1) == y).sum(), len(y)
 
-    def get_state():  # what a resumed run needs: Adam's moments, the random state
-        buffer = io.BytesIO()
-        torch.save({'optimizer': optimizer.state_dict(), 'random': torch.get_rng_state()},
-                   buffer)
-        return buffer.getvalue()
-
-    def set_state(state):
-        saved = torch.load(io.BytesIO(state), weights_only=True)  # tensors, no code
-        optimizer.load_state_dict(saved['optimizer'])
-        torch.set_rng_state(saved['random'])
-
-    def set_learning_rate(lr):  # for the updates that follow
-        for group in optimizer.param_groups:
+    def set_learning_rate(self, lr):
+        for group in self.optimizer.param_groups:  # for the updates that follow
             group['lr'] = lr
-    step.get_state, step.set_state, step.set_learning_rate = get_state, set_state, \
-        set_learning_rate
-    return step
+
+    def state(self):
+        """What a resumed run needs besides the parameters, as numpy arrays: Adam's
+        moments and step counts per parameter, and the random state (dropout)."""
+        arrays = {'random': torch.get_rng_state().numpy()}
+        for index, moments in self.optimizer.state_dict()['state'].items():
+            arrays.update({f'adam:{index}:{k}': to_numpy(v) for k, v in moments.items()})
+        if self.device.type == 'cuda':
+            arrays['random_cuda'] = torch.cuda.get_rng_state(self.device).numpy()
+        return arrays
+
+    def load_state(self, arrays):
+        """Put back what ``state`` returned."""
+        saved = self.optimizer.state_dict()
+        saved['state'] = {}
+        for key, value in arrays.items():
+            if key.startswith('adam:'):
+                _, index, name = key.split(':')
+                saved['state'].setdefault(int(index), {})[name] = torch.from_numpy(value)
+        self.optimizer.load_state_dict(saved)
+        torch.set_rng_state(torch.from_numpy(arrays['random']))
+        if 'random_cuda' in arrays:
+            torch.cuda.set_rng_state(torch.from_numpy(arrays['random_cuda']), self.device)
 
 
 def prepare_training(net, config, devices=None):
@@ -325,10 +388,16 @@ def prepare_training(net, config, devices=None):
         torch.manual_seed(config.seed + dist.get_rank())  # dropout: masks of its own
     else:
         model = nn.DataParallel(net, devices) if len(devices) > 1 else net
-    return make_train_step(model, config, devices[0]), net if processes else model, devices[0]
+    return TrainStep(model, config, devices[0]), net if processes else model, devices[0]
 
 
-# The book's functions that are the same in every backend, written once (d2lsent.backend).
-(load_array, load_data_imdb, evaluate_accuracy, predict_proba, predict_sentiment,
- read_review, train, fit, save_model, load_model,
- load_pretrained) = backend.book_functions(sys.modules[__name__])
+def launch_command(num_processes, args):
+    """The command that runs ``python -m d2lsent ARGS`` in ``num_processes`` processes
+    under PyTorch's launcher (``torchrun``, on this machine)."""
+    return [sys.executable, '-m', 'torch.distributed.run', '--standalone',
+            '--nproc_per_node', str(num_processes), '-m', 'd2lsent', *args]
+
+
+# The book's functions that are the same in every backend, written once (d2lsent.backend),
+# by their names.
+globals().update(backend.book_functions(sys.modules[__name__]))

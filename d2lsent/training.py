@@ -13,7 +13,7 @@ import time
 import numpy as np
 from tqdm import tqdm
 
-from . import prediction
+from . import files, prediction
 from .files import atomic_write
 from .glove import TokenEmbedding
 from .splits import make_splits
@@ -176,7 +176,7 @@ def train(backend, net, train_iter, valid_iter, test_iter, config, devices=None,
     step, eval_net, device = backend.prepare_training(net, config, devices)
     history, best = History(), None
     if state_file is not None and pathlib.Path(state_file).is_file():
-        history, best = load_state(state_file, backend, net, step, train_iter)
+        history, best = load_state(state_file, backend, net, step, train_iter, config)
 
     def evaluate(data_iter):
         return prediction.evaluate_accuracy(backend, eval_net, data_iter, device,
@@ -186,7 +186,7 @@ def train(backend, net, train_iter, valid_iter, test_iter, config, devices=None,
         if on_epoch_end is not None:
             on_epoch_end(history.records[-1])
         if state_file is not None and rank == 0:
-            save_state(state_file, backend, net, step, train_iter, history, best)
+            save_state(state_file, backend, net, step, train_iter, history, best, config)
     with backend.flush_denormals(config.recipe == 'fast'):
         return train_epochs(step, evaluate, train_iter, valid_iter, test_iter, config,
                             animator, lambda: backend.get_params(net),
@@ -206,28 +206,55 @@ def fit(backend, config, state_file=None, on_epoch_end=None):
                              state_file=state_file, on_epoch_end=on_epoch_end)
 
 
-def save_state(path, backend, net, step, train_iter, history, best):
-    """Write what a killed run needs to continue after this epoch: the parameters (and
-    the best so far), the optimiser's and the framework's random state
-    (``step.get_state()``), the state of the minibatch order, and the history."""
+def save_state(path, backend, net, step, train_iter, history, best, config):
+    """Write what a killed run needs to continue after this epoch, as plain arrays (no
+    pickles: loading it runs no code): the parameters (and the best so far), the
+    training step's state (``TrainStep.state``: the optimiser's, the random state),
+    the state of the minibatch order, the history, and the backend and settings that
+    wrote it."""
     arrays = {f'param:{k}': v for k, v in backend.get_params(net).items()}
     arrays.update({f'best:{k}': v for k, v in (best or {}).items()})
-    arrays['step'] = np.frombuffer(step.get_state(), dtype=np.uint8)
+    arrays.update({f'step:{k}': v for k, v in step.state().items()})
     arrays['meta'] = np.array(json.dumps(dict(
         records=history.records, selected_epoch=history.selected_epoch,
-        order=train_iter.random_state())))
+        order=train_iter.random_state(), backend=backend.NAME,
+        config=dataclasses.asdict(config))))
     with atomic_write(path, 'wb', suffix='.npz') as f:
         np.savez(f, **arrays)
 
 
-def load_state(path, backend, net, step, train_iter):
-    """Restore what ``save_state`` wrote; returns the run's ``(history, best)``."""
-    with np.load(path) as f:
-        meta = json.loads(str(f['meta']))
-        params = {k.split(':', 1)[1]: f[k] for k in f.files if k.startswith('param:')}
-        best = {k.split(':', 1)[1]: f[k] for k in f.files if k.startswith('best:')}
-        step_state = f['step'].tobytes()
-    backend.set_params(net, params)
-    step.set_state(step_state)
-    train_iter.set_random_state(meta['order'])
-    return History(meta['records'], meta['selected_epoch']), best or None
+def load_state(path, backend, net, step, train_iter, config):
+    """Restore what ``save_state`` wrote; returns the run's ``(history, best)``. A file
+    that is damaged, or was written by another backend or with other settings, is a
+    ``ValueError`` that names it and what differs."""
+    def refuse(reason):
+        return ValueError(f'{path} cannot resume this run: {reason}. Start the run again '
+                          f'with --overwrite.')
+    params = backend.get_params(net)
+    # The parameters, the best ones and Adam's two moments, at most float64, and a little
+    # more: the random state and the history.
+    most = 4 * 8 * sum(v.size for v in params.values()) + 2**20
+    try:
+        arrays = files.read_npz(path, most, what='resume file')  # plain arrays: no code
+        meta = json.loads(str(arrays.pop('meta')))
+        saved = (meta['backend'], meta['config'])
+    except Exception as e:  # truncated, too large, not an .npz, not ours: all one answer
+        reason = e.reason if isinstance(e, files.UnreadableFile) else f'{type(e).__name__}: {e}'
+        raise refuse(f'it cannot be read ({reason})') from e
+    if saved[0] != backend.NAME:
+        raise refuse(f'it was written by the {saved[0]} backend, the run uses {backend.NAME}')
+    differ = {k: (v, saved[1].get(k)) for k, v in dataclasses.asdict(config).items()
+              if saved[1].get(k) != v}
+    if differ:
+        raise refuse('it was written with other settings (' + ', '.join(
+            f'{k} {theirs!r}, the run {ours!r}' for k, (ours, theirs) in differ.items()) + ')')
+    part = lambda prefix: {k.split(':', 1)[1]: v for k, v in arrays.items()
+                           if k.startswith(prefix)}
+    try:
+        backend.set_params(net, part('param:'))
+        step.load_state(part('step:'))
+        train_iter.set_random_state(meta['order'])
+        history = History(meta['records'], meta['selected_epoch'])
+    except Exception as e:  # a missing array, a shape that does not fit
+        raise refuse(f'its contents do not fit the model ({type(e).__name__}: {e})') from e
+    return history, part('best:') or None

@@ -1,10 +1,13 @@
 import functools
 import http.server
+import importlib
+import importlib.util
 import io
 import os
 import pathlib
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tarfile
@@ -12,9 +15,6 @@ import threading
 
 import pytest
 
-# Before any test module imports mxnet (the book's d2l does): d2lsent.mxnet sets up
-# MXNet's threads (denormals flushed, OMP_NUM_THREADS), which take their mode at start.
-from d2lsent import mxnet as _  # noqa: F401
 from d2lsent import download, imdb
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -23,13 +23,51 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 # 'slow' (a fresh Python or a training launch), `make test-fast` leaves them out.
 DATA_FIXTURES = {'imdb_data', 'smoke_run', 'small_cache', 'embedding', 'run_folder', 'pair'}
 
+# What the optional extras bring (pyproject.toml): tests that need one are marked with
+# its name (in the test, or by a fixture below) and skipped, with the reason, without it.
+HAVE = {'mxnet': importlib.util.find_spec('mxnet') is not None,
+        'd2l': importlib.util.find_spec('d2l') is not None
+        and importlib.util.find_spec('mxnet') is not None}  # d2l.mxnet: the book's code
+MISSING = {'mxnet': "needs MXNet 1.9.1: the [mxnet] extra, on Python 3.11 (make env)",
+           'd2l': "needs the book's d2l 1.0.3 and MXNet: the [d2l,mxnet] extras, on Python "
+                  '3.11 (make env)'}
+EXTRA_FIXTURES = {'mxnet_backend': 'mxnet', 'book_d2l': 'd2l'}
+
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if DATA_FIXTURES & set(getattr(item, 'fixturenames', ())):
+        fixtures = set(getattr(item, 'fixturenames', ()))
+        if DATA_FIXTURES & fixtures:
             item.add_marker(pytest.mark.data)
-        if 'fresh_python' in getattr(item, 'fixturenames', ()):
+        if 'fresh_python' in fixtures:
             item.add_marker(pytest.mark.slow)
+        for fixture in EXTRA_FIXTURES.keys() & fixtures:
+            item.add_marker(EXTRA_FIXTURES[fixture])
+        for extra in HAVE:
+            if item.get_closest_marker(extra) and not HAVE[extra]:
+                item.add_marker(pytest.mark.skip(reason=MISSING[extra]))
+
+
+def needs(extra):
+    """At the top of a test module whose every test needs ``extra``: skip the module,
+    with the reason, where the extra is missing (never collect it only to crash)."""
+    if not HAVE[extra]:
+        pytest.skip(MISSING[extra], allow_module_level=True)
+    return getattr(pytest.mark, extra)
+
+
+@pytest.fixture(scope='session')
+def mxnet_backend():
+    """``d2lsent.mxnet``, set up (tests using it are marked 'mxnet')."""
+    from d2lsent import backend
+    return backend.load('mxnet')
+
+
+@pytest.fixture(scope='session')
+def book_d2l():
+    """The book's own ``d2l.mxnet`` (d2l 1.0.3; tests using it are marked 'd2l')."""
+    from d2lsent import bookcode
+    return bookcode.d2l_module('mxnet')
 
 
 def _real_data_available():
@@ -118,6 +156,13 @@ def launch(command, cache):
     return subprocess.CompletedProcess(command, launched.returncode, stdout, stderr)
 
 
+def free_port():
+    """A TCP port on 127.0.0.1 that no process listens on now."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture(scope='session')
 def embedding():
     """The packaged GloVe 6B-50d vectors."""
@@ -127,13 +172,14 @@ def embedding():
 
 @pytest.fixture
 def fresh_python():
-    """``fresh_python(code, NAME=value, ...)``: what ``code`` prints, as words, in a fresh
-    Python with these environment variables set (a value of None unsets one)."""
-    def run(code, **settings):
+    """``fresh_python(code, *args, NAME=value, ...)``: what ``code`` prints, as words, in
+    a fresh Python given ``args`` (``sys.argv[1:]``) with these environment variables set
+    (a value of None unsets one)."""
+    def run(code, *args, **settings):
         env = {k: v for k, v in os.environ.items() if k not in settings}
         env.update({k: v for k, v in settings.items() if v is not None})
-        return subprocess.run([sys.executable, '-c', code], env=env, capture_output=True,
-                              text=True, check=True).stdout.split()
+        return subprocess.run([sys.executable, '-c', code, *args], env=env,
+                              capture_output=True, text=True, check=True).stdout.split()
     return run
 
 

@@ -10,6 +10,7 @@ from d2lsent import torch as d2l_torch
 from d2lsent.config import Config
 
 
+@pytest.mark.d2l
 def test_the_d2l_torch_module_loads_without_torchvision():
     d2l = bookcode.d2l_module('torch')
     assert d2l.__name__ == 'd2l.torch' and 'torchvision' not in sys.modules
@@ -42,10 +43,9 @@ def test_the_book_recipe_initialises_and_computes_as_the_books_code(recipe):
         torch.testing.assert_close(ours(X), book(X), rtol=0, atol=0)
 
 
-def test_mxnet_book_recipe_initialises_as_the_books_code():
+def test_mxnet_book_recipe_initialises_as_the_books_code(mxnet_backend):
     from mxnet import random
-
-    from d2lsent import mxnet as d2l_mxnet
+    d2l_mxnet = mxnet_backend
     random.seed(0)
     book = bookcode.mxnet_model(300, d2l_mxnet.try_all_gpus())
     random.seed(0)
@@ -58,6 +58,7 @@ def test_mxnet_book_recipe_initialises_as_the_books_code():
     assert np.abs(theirs['weight_hh_l0']).max() > 0.1  # Xavier, not Uniform(0.07)
 
 
+@pytest.mark.d2l
 def test_the_books_data_pipeline(imdb_data):
     d2l = bookcode.d2l_module('torch')
     train_iter, vocab = bookcode.load_data(d2l, download.download_extract('aclImdb'),

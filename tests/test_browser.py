@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, free_port
 
 webdriver = pytest.importorskip('selenium.webdriver')
 from selenium.webdriver.chrome.service import Service  # noqa: E402
@@ -37,12 +37,6 @@ SHOTS = ROOT / 'build' / 'browser'
 BOOK = ROOT / 'build' / 'book' / 'html'
 PAGE = '.jp-NotebookPanel:not(.lm-mod-hidden)'  # the notebook on show
 WAIT_S = 180  # the slowest step: notebook 06 loads both frameworks in a fresh kernel
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def _wait_for_port(port, process, seconds=120):
@@ -87,7 +81,7 @@ def lab(tmp_path_factory):
     docmanager = settings / '@jupyterlab' / 'docmanager-extension' / 'plugin.jupyterlab-settings'
     docmanager.parent.mkdir(parents=True)
     docmanager.write_text(json.dumps({'autosave': False}))  # the stored outputs stay
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     SHOTS.mkdir(parents=True, exist_ok=True)
     with open(SHOTS / 'lab.log', 'w') as log:
         process = subprocess.Popen(

@@ -71,8 +71,14 @@ def test_every_setting_has_an_option_with_its_default_and_help():
 
 
 @pytest.mark.parametrize('field, value, message', [
-    ('valid_size', -1, r'valid_size \(--valid-size\) must be at least 1, got -1'),
-    ('limit', -5, r'limit \(--limit\) must be at least 0, got -5'),
+    ('valid_size', -1, r'valid_size \(--valid-size\) must be at least 1 and at most 25000, '
+                       r'got -1'),
+    ('limit', -5, r'limit \(--limit\) must be at least 0 and at most 25000, got -5'),
+    ('num_steps', 1_000_000, r'num_steps \(--num-steps\) must be at least 1 and at most '
+                             r'10000, got 1000000'),
+    ('num_hiddens', 6000, r'num_hiddens \(--num-hiddens\) must be at least 1 and at most '
+                          r'4096, got 6000'),
+    ('num_layers', 100_000, r'num_layers \(--num-layers\) must be at least 1 and at most 16'),
     ('lr', float('nan'), r'lr \(--lr\) must be above 0, got nan'),
     ('dropout', 1.0, r'dropout \(--dropout\) must be at least 0 and below 1, got 1.0'),
     ('num_epochs', 2.5, r'num_epochs \(--num-epochs\) must be of type int'),

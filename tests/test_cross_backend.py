@@ -6,12 +6,17 @@ import numpy as onp
 import pytest
 import torch
 
-from d2lsent import mxnet as d2l_mx  # before mxnet: it sets MXNet's threads up
-from d2lsent import torch as d2l_pt
-from d2lsent.text import Vocab
-from d2lsent.config import Config
-from d2lsent.imdb import load_imdb
-from d2lsent.splits import make_splits
+from conftest import needs
+
+pytestmark = needs('mxnet')
+
+from d2lsent import backend  # noqa: E402
+from d2lsent.text import Vocab  # noqa: E402
+from d2lsent.config import Config  # noqa: E402
+from d2lsent.imdb import load_imdb  # noqa: E402
+from d2lsent.splits import make_splits  # noqa: E402
+
+d2l_mx, d2l_pt = backend.load('mxnet'), backend.load('torch')
 
 from mxnet import autograd, gluon, np  # noqa: E402
 
@@ -84,51 +89,6 @@ def test_a_trained_model_scores_the_same_in_both_backends(tmp_path, imdb_data, s
     assert torch.allclose(back(X), net(X), atol=1e-6)
 
 
-def _one_step_setup(backend, embedding, config):
-    """A model over a three-word vocabulary, its training step and one minibatch."""
-    net = backend.build_model(Vocab([['good', 'bad', 'film']]), embedding, config)
-    step = backend.make_train_step(net, config, backend.try_all_gpus()[0])
-    batch = [backend.to_tensor(a) for a in (
-        onp.array([[1, 2, 3], [3, 2, 0]], dtype=onp.int32), onp.array([1, 0]),
-        onp.array([3, 2]))]
-    return net, step, batch
-
-
-@pytest.mark.parametrize('backend', [d2l_pt, d2l_mx], ids=['torch', 'mxnet'])
-def test_weight_decay_is_l2_inside_adam(backend, embedding):
-    """With a large weight decay the gradient is about ``weight_decay * w``, so Adam's
-    first step moves every weight by ``lr`` towards zero; a frozen embedding stays."""
-    config = Config(lr=0.01, weight_decay=1e4, freeze_embedding=True)
-    net, step, batch = _one_step_setup(backend, embedding, config)
-    before = backend.get_params(net)
-    step(*batch)
-    after = backend.get_params(net)
-    assert (after['embedding.weight'] == before['embedding.weight']).all()
-    checked = 0
-    for name in set(before) - {'embedding.weight'}:
-        w, moved = before[name], after[name] - before[name]
-        big = abs(w) > 1e-3  # Gluon's LSTM biases start at zero: nothing to decay
-        assert onp.allclose(moved[big], -config.lr * onp.sign(w[big]), atol=1e-4), name
-        checked += big.sum()
-    assert checked > 100_000  # the LSTM's and the decoder's weights
-
-
-@pytest.mark.parametrize('backend', [d2l_pt, d2l_mx], ids=['torch', 'mxnet'])
-def test_the_training_step_takes_the_learning_rate_it_is_set(backend, embedding):
-    """At rate 0 an update leaves every weight as it was; set back, Adam's first step
-    moves each weight by about the rate."""
-    net, step, batch = _one_step_setup(backend, embedding, Config(lr=0.01, dropout=0.0))
-    before = backend.get_params(net)
-    step.set_learning_rate(0.0)
-    step(*batch)
-    after = backend.get_params(net)
-    assert all((after[k] == before[k]).all() for k in before)
-    step.set_learning_rate(0.001)
-    step(*batch)
-    moved = onp.abs(backend.get_params(net)['decoder.weight'] - before['decoder.weight'])
-    assert moved.max() == pytest.approx(0.001, rel=0.05)  # Adam: about lr, not 0.01
-
-
 def test_predict_proba_returns_each_reviews_probability_in_order(pair, imdb_data):
     """Buckets sort reviews by length; predict_proba puts them back in order, and
     each probability is the one of the review classified alone (predict_sentiment)."""
@@ -144,54 +104,3 @@ def test_predict_proba_returns_each_reviews_probability_in_order(pair, imdb_data
                                                  imdb_data.test_reviews[i])
             alone.append(p if label == 'positive' else 1 - p)
         assert onp.allclose(probs, alone, atol=1e-5), backend.__name__
-
-
-def _in_mode(backend, net, training, fn, *arrays):
-    """``fn(*arrays)`` as numpy, without gradients, with ``net`` in training or in
-    prediction mode."""
-    if backend is d2l_pt:
-        net.train(training)
-        with torch.no_grad():
-            return fn(*map(torch.tensor, arrays)).numpy()
-    with autograd.train_mode() if training else autograd.predict_mode():
-        return fn(*map(np.array, arrays)).asnumpy()
-
-
-def _logits(backend, net, batch, training):
-    """``net``'s logits on ``batch`` (numpy), in training or in prediction mode."""
-    return _in_mode(backend, net, training, net, *batch)
-
-
-@pytest.mark.parametrize('recipe', ['book', 'fast'])
-@pytest.mark.parametrize('backend', [d2l_pt, d2l_mx], ids=['torch', 'mxnet'])
-def test_dropout_acts_in_training_only_and_keeps_the_parameters(backend, embedding,
-                                                                imdb_data, recipe):
-    """Dropout adds no parameter; it changes training passes, never predictions."""
-    plain = backend.build_model(imdb_data.vocab, embedding, Config(seed=2, dropout=0.0))
-    dropped = backend.build_model(imdb_data.vocab, embedding, Config(seed=2, dropout=0.5))
-    params = backend.get_params(plain)
-    assert params.keys() == backend.get_params(dropped).keys()
-    backend.set_params(dropped, params)
-    lengths = imdb_data.test_lengths[:8].clip(max=60)
-    batch = (imdb_data.test_features[:8, :60],) + (() if recipe == 'book' else (lengths,))
-    predicted = _logits(backend, plain, batch, training=False)
-    assert onp.allclose(_logits(backend, dropped, batch, training=False), predicted,
-                        atol=1e-6)
-    assert onp.allclose(_logits(backend, plain, batch, training=True), predicted, atol=1e-6)
-    first, second = (_logits(backend, dropped, batch, training=True) for _ in range(2))
-    assert abs(first - predicted).max() > 1e-3 and abs(first - second).max() > 1e-3
-
-
-@pytest.mark.parametrize('backend', [d2l_pt, d2l_mx], ids=['torch', 'mxnet'])
-def test_masked_lstm_drops_out_between_layers_in_training(backend):
-    """The fast path's own layer loop applies the LSTM's dropout as the fused one does."""
-    net = backend.BiRNN(10, embed_size=4, num_hiddens=3, dropout=0.5)
-    backend.initialize(net, backend.try_all_gpus()[0])
-    x = onp.random.default_rng(0).normal(size=(7, 2, 4)).astype(onp.float32)
-    lengths = onp.array([7, 5])
-    masked = functools.partial(backend.masked_lstm, net.encoder)
-
-    def run(training):
-        return _in_mode(backend, net, training, masked, x, lengths)
-    assert onp.array_equal(run(False), run(False))
-    assert not onp.allclose(run(True), run(False), atol=1e-4)

@@ -43,11 +43,10 @@ def leftovers(folder):
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
-def test_registry_matches_d2l():
-    from d2l import mxnet as d2l
+def test_registry_matches_d2l(book_d2l):
     for name in ('aclImdb', 'glove.6b.50d', 'glove.6b.100d'):
         assert (download.RESOURCES[name].url, download.RESOURCES[name].sha1) == \
-            tuple(d2l.DATA_HUB[name])
+            tuple(book_d2l.DATA_HUB[name])
 
 
 def test_cache_dir_from_environment(monkeypatch, tmp_path):
@@ -154,11 +153,19 @@ def test_truncated_download_caches_nothing(tmp_cache, tmp_path, http_server):
     assert leftovers(tmp_cache) == []
 
 
-def test_corrupted_cached_file_is_fetched_again(tmp_cache, tmp_path, http_server):
+def test_a_cached_archive_d2lsent_did_not_download_is_left_alone(tmp_cache, tmp_path,
+                                                                   http_server):
+    """Only a verified download is renamed into the cache: a file there that does not
+    match is someone else's, never deleted, and named in the error."""
     www, url = http_server()
     archive = make_tar(www / 'aclImdb_v1.tar.gz', REVIEW_FILES)
     tmp_cache.mkdir()
     (tmp_cache / 'aclImdb_v1.tar.gz').write_bytes(b'half a file')
+    with pytest.raises(download.DataError, match='aclImdb_v1.tar.gz does not match the '
+                                                 'SHA-1 that d2lsent pins.*move it away'):
+        download.download(small_resource(archive, url + 'aclImdb_v1.tar.gz'))
+    assert (tmp_cache / 'aclImdb_v1.tar.gz').read_bytes() == b'half a file'
+    (tmp_cache / 'aclImdb_v1.tar.gz').unlink()  # moved away: fetched and verified
     path = download.download(small_resource(archive, url + 'aclImdb_v1.tar.gz'))
     assert sha1(path) == sha1(archive)
 
@@ -325,19 +332,83 @@ def test_a_malformed_manifest_names_its_line(tmp_cache, tmp_path, monkeypatch):
         download.download(small_resource(archive))
 
 
-def test_leftovers_of_a_killed_extraction_are_redone(tmp_cache, tmp_path, monkeypatch,
-                                                     capsys):
+def mirrored(tmp_path, monkeypatch):
+    """A small IMDb archive in a mirror that ``D2LSENT_MIRROR`` names: its Resource."""
     archive = make_tar(tmp_path / 'a.tar.gz', REVIEW_FILES)
     mirror = write_mirror(tmp_path / 'mirror', 'aclImdb_v1-labeled.tar.gz', archive)
     monkeypatch.setenv('D2LSENT_MIRROR', str(mirror))
-    for name in ('.aclImdb.unpacked', '..aclImdb.unpacked.x1y2', 'aclImdb/train'):
-        (tmp_cache / name).mkdir(parents=True)  # aclImdb without its marker: half done
-    folder = download.download_extract(small_resource(archive))
-    assert 'has no .d2lsent-complete' in capsys.readouterr().out
+    return small_resource(archive)
+
+
+def users_file(path):
+    """A file of the user's at ``path``, in folders made for it."""
+    path.parent.mkdir(parents=True)
+    path.write_text('mine')
+    return path
+
+
+# Runs download_extract in a fresh Python that dies, as if killed (no cleanup runs), at
+# its Nth os.rename: 1, the temporary folder of extract; 2, the extracted top folder.
+KILLED = """import os, sys
+from d2lsent import download
+renames, rename = [], os.rename
+def dying_rename(*args):
+    renames.append(args)
+    if len(renames) == int(sys.argv[1]):
+        os._exit(9)
+    rename(*args)
+os.rename = dying_rename
+download.download_extract(download.Resource(
+    'aclImdb', 'http://127.0.0.1:9/a.tar.gz', '0' * 40, 'aclImdb',
+    mirror_names=('aclImdb_v1-labeled.tar.gz',)))
+"""
+
+
+@pytest.mark.parametrize('kill_at, leftover', [(1, '..aclImdb.unpacked.*'),
+                                               (2, '.aclImdb.unpacked')])
+def test_leftovers_of_a_killed_extraction_are_removed(tmp_cache, tmp_path, monkeypatch,
+                                                      kill_at, leftover):
+    resource = mirrored(tmp_path, monkeypatch)
+    killed = subprocess.run([sys.executable, '-c', KILLED, str(kill_at)], env=os.environ,
+                            capture_output=True, text=True, timeout=120)
+    assert killed.returncode == 9, killed.stderr
+    [left] = tmp_cache.glob(leftover)
+    assert (left / download.OWNED).is_file()  # marked as d2lsent's from the start
+    folder = download.download_extract(resource)
     assert leftovers(tmp_cache) == ['aclImdb', 'aclImdb.lock']
     assert (folder / 'train/pos/0_9.txt').read_text() == 'Great film.'
     assert (folder / download.MARKER).read_text().strip() == \
-        hashlib.sha256(archive.read_bytes()).hexdigest()
+        hashlib.sha256((tmp_path / 'a.tar.gz').read_bytes()).hexdigest()
+
+
+def test_a_folder_d2lsent_did_not_make_is_never_removed(tmp_cache, tmp_path, monkeypatch):
+    """A cache pointed at the book's ../data: its aclImdb/ has no marker, and may hold
+    the user's own files."""
+    resource = mirrored(tmp_path, monkeypatch)
+    mine = users_file(tmp_cache / 'aclImdb/train/my_labels.csv')
+    with pytest.raises(DataError, match=f'{tmp_cache / "aclImdb"} exists but was not made '
+                                        f'by d2lsent .*move it away, or set D2LSENT_CACHE'):
+        download.download_extract(resource)
+    assert mine.read_text() == 'mine'
+
+
+@pytest.mark.parametrize('name', ['.aclImdb.unpacked', '..aclImdb.unpacked.x1y2'])
+def test_a_folder_named_like_a_leftover_is_kept_without_the_marker(tmp_cache, tmp_path,
+                                                                   monkeypatch, name):
+    resource = mirrored(tmp_path, monkeypatch)
+    mine = users_file(tmp_cache / name / 'notes.txt')
+    with pytest.raises(DataError, match=f'{tmp_cache / name} is in the way of an extraction, '
+                                        f'and d2lsent did not make it .*move it away'):
+        download.download_extract(resource)
+    assert mine.read_text() == 'mine'
+
+
+def test_other_folders_in_the_cache_are_left_alone(tmp_cache, tmp_path, monkeypatch):
+    resource = mirrored(tmp_path, monkeypatch)
+    mine = users_file(tmp_cache / 'my.aclImdb.backup' / 'notes.txt')
+    download.download_extract(resource)
+    assert leftovers(tmp_cache) == ['aclImdb', 'aclImdb.lock', 'my.aclImdb.backup']
+    assert mine.read_text() == 'mine'
 
 
 def test_two_processes_extract_one_copy(tmp_cache, tmp_path):

@@ -1,5 +1,6 @@
 import dataclasses
 import hashlib
+import re
 import zipfile
 
 import numpy as np
@@ -7,6 +8,8 @@ import pytest
 
 from d2lsent import download, glove
 from d2lsent.text import tokenize
+
+from test_files import special_file
 
 
 @pytest.fixture(scope='module')
@@ -106,3 +109,36 @@ def test_bad_inputs(tmp_path):
     ragged.write_text('a 1 2\nb 1 2 3\n')
     with pytest.raises(ValueError, match='different numbers of values'):
         glove.TokenEmbedding(ragged)
+
+
+@pytest.mark.parametrize('content, line, said', [
+    ('the 0.1 0.2\nfilm 0.3 abc\n', 2, "could not convert string to float: 'abc'"),
+    ('the 0.1 0.2\n\nfilm 0.3 0.4\n', 2, "could not convert string to float: ''"),
+    ('the 0.1 0.2\nfilm 0.3 0.4\ncaf\xe9 1 2\n', 3, "'utf-8' codec can't decode byte 0xe9"),
+])
+def test_a_bad_line_names_the_file_and_the_line(tmp_path, content, line, said):
+    path = tmp_path / 'vec.txt'
+    path.write_bytes(content.encode('latin-1'))
+    with pytest.raises(ValueError, match=re.escape(
+            f'{path}, line {line}, is not a token followed by numbers in UTF-8 ({said}')
+            + '.*: fix or remove that line'):
+        glove.TokenEmbedding(path)
+
+
+@pytest.mark.parametrize('kind', ['FIFO', 'device', 'folder'])
+def test_an_embedding_path_that_is_not_a_regular_file_is_refused(tmp_path, kind):
+    path, said = special_file(tmp_path, kind)
+    with pytest.raises(ValueError, match=re.escape(f'Cannot read embedding file {path}: it '
+                                                   f'is {said}, not a regular file')):
+        glove.TokenEmbedding(path)
+
+
+def test_saved_vectors_are_the_rows_a_model_starts_from(embedding, tmp_path):
+    """``save_vectors`` keeps the rows of the tokens asked for: a model of those tokens
+    starts from the same vectors (zero where GloVe has none)."""
+    tokens = ['<unk>', 'good', 'film', 'zxqvw', 'the', 'good']
+    assert glove.save_vectors(embedding, tokens, tmp_path / 'few.npz') == 3
+    few = glove.TokenEmbedding(str(tmp_path / 'few.npz'))
+    assert (len(few), few.dim) == (4, 50)
+    np.testing.assert_array_equal(few[tokens], embedding[tokens])
+    assert not few[['zxqvw']].any() and not few[['missing']].any()

@@ -2,7 +2,6 @@ import collections
 
 import numpy as np
 import pytest
-from d2l import mxnet as d2l
 
 from d2lsent import download, imdb, text
 
@@ -26,8 +25,9 @@ def test_real_counts_vocabulary_and_shapes(imdb_data):
     assert not d.train_features.flags.writeable
 
 
-def test_matches_d2l_on_real_data(imdb_data):
+def test_matches_d2l_on_real_data(imdb_data, book_d2l):
     """Reviews, vocabulary and padded ids agree with d2l 1.0.3 (mxnet)."""
+    d2l = book_d2l
     data_dir = download.download_extract('aclImdb')
     ours = imdb.read_imdb(data_dir, True)
     book = d2l.read_imdb(str(data_dir), True)  # os.listdir order
@@ -128,7 +128,7 @@ def test_token_ids_are_kept_on_disk_for_the_next_process(imdb_data, tmp_path):
     path = imdb._stored(data_dir, 5, 'book')
     assert path.is_file() and path.parent.name == 'aclImdb-arrays'
     assert path != imdb._stored(data_dir, 5, 'glove') != imdb._stored(data_dir, 3, 'book')
-    stored, kept = imdb._read_stored(path), imdb._token_ids(5, data_dir, 'book')
+    stored, kept = imdb._read_stored(path, 'book'), imdb._token_ids(5, data_dir, 'book')
     assert stored['vocab'].idx_to_token == imdb_data.vocab.idx_to_token
     assert stored['vocab'].token_freqs == imdb_data.vocab.token_freqs  # GloVe's coverage
     assert stored['train_reviews'] == imdb_data.train_reviews
@@ -137,7 +137,7 @@ def test_token_ids_are_kept_on_disk_for_the_next_process(imdb_data, tmp_path):
             assert np.array_equal(stored[name], value), name
     damaged = tmp_path / 'damaged.npz'
     damaged.write_bytes(path.read_bytes()[:1000])
-    assert imdb._read_stored(damaged) is None  # then load_imdb tokenizes again
+    assert imdb._read_stored(damaged, 'book') is None  # then load_imdb tokenizes again
     assert imdb._stored(str(tmp_path), 5, 'book') is None  # no marker: not verified
 
 

@@ -1,4 +1,6 @@
-"""The MXNet backend alone (runs under MXNet 1.9.1 and 2.0.0b1; no PyTorch needed)."""
+"""What only the MXNet backend does: Gluon's initialisation and parameter layout, several
+devices in one process, its denormal floats (runs under MXNet 1.9.1 and 2.0.0b1; the
+behaviour both backends share: tests/test_backend.py)."""
 import json
 import subprocess
 import sys
@@ -6,8 +8,13 @@ import sys
 import numpy as onp
 import pytest
 
-from conftest import assert_same_metrics, launch, use_cache
-from d2lsent import mxnet as d2l  # before mxnet: see test_importing_mxnet_first_warns
+from conftest import assert_same_metrics, launch, needs, use_cache
+
+pytestmark = needs('mxnet')
+
+from d2lsent import backend  # noqa: E402
+
+d2l = backend.load('mxnet')
 
 import mxnet as mx  # noqa: E402
 from mxnet import autograd, np  # noqa: E402
@@ -21,41 +28,6 @@ def gluon2():
     return mx.__version__.startswith('2.')
 
 
-def test_load_data_imdb_gives_integer_ndarrays(imdb_data):
-    train_iter, _, vocab = d2l.load_data_imdb(64)
-    X, y = next(iter(train_iter))
-    assert isinstance(X, np.ndarray) and X.shape == (64, 500)
-    assert X.dtype == onp.int32 and y.dtype == onp.int64  # not the book's float32
-
-
-def test_parameter_count_and_output_shape():
-    net = d2l.BiRNN(vocab_size=49_346, embed_size=100, num_hiddens=100, num_layers=2)
-    d2l.initialize(net, mx.cpu())
-    params = d2l.get_params(net)
-    assert sum(v.size for v in params.values()) == 5_338_602  # as in PyTorch
-    assert params['encoder.weight_ih_l1_reverse'].shape == (400, 200)
-    assert net(np.zeros((3, 7), dtype='int32')).shape == (3, 2)
-
-
-def test_build_model_initialises_per_block(imdb_data, embedding):
-    vocab = imdb_data.vocab
-    net = d2l.build_model(vocab, embedding, Config())
-    rows = net.embedding.weight.data().asnumpy()
-    assert rows.shape == (49_346, 50)
-    assert (rows[vocab['movie']] == embedding[['movie']][0]).all()
-    assert net.embedding.weight.grad_req == 'write'
-    # Xavier (uniform, magnitude 3) on the decoder: |w| <= sqrt(3 / ((400 + 2) / 2)).
-    w = net.decoder.weight.data().asnumpy()
-    assert 0 < abs(w).max() <= (3 / 201) ** 0.5 and w.std() > 0.02
-    frozen = d2l.build_model(vocab, embedding, Config(freeze_embedding=True))
-    assert frozen.embedding.weight.grad_req == 'null'
-    again = d2l.get_params(frozen)
-    assert all((again[k] == v).all() for k, v in d2l.get_params(net).items())
-    xavier = d2l.build_model(vocab, embedding, Config(embedding_init='xavier'))
-    rows = xavier.embedding.weight.data().asnumpy()  # Xavier: |w| <= sqrt(3 / ((n + 50) / 2))
-    assert rows.shape == (49_346, 50) and 0 < abs(rows).max() <= (6 / 49_396) ** 0.5
-
-
 def test_the_book_recipe_puts_xavier_on_the_lstm_weights():
     """As the book's net.initialize(init.Xavier()); in Gluon 2.0, whose Xavier rejects the
     fused vector, drawn matrix by matrix into it. The fast recipe keeps Gluon's default,
@@ -67,36 +39,6 @@ def test_the_book_recipe_puts_xavier_on_the_lstm_weights():
         assert 0.95 * bound < abs(book[name]).max() <= bound + 1e-7, name
         assert 0.95 * 0.07 < abs(fast[name]).max() <= 0.07 + 1e-7, name
     assert not book['encoder.bias_ih_l0'].any()  # as Gluon 1.x's LSTM starts its biases
-
-
-def test_masked_outputs_equal_each_review_alone(imdb_data):
-    mx.random.seed(0)
-    net = d2l.BiRNN(len(imdb_data.vocab), 50, 100, 2)
-    d2l.initialize(net, mx.cpu())
-    lengths = np.array([60, 1, 17, 59, 33, 2], dtype="int64")
-    X = np.array(imdb_data.test_features[:6, :60])
-    outputs = d2l.masked_lstm(net.encoder, net.embedding(X.T), lengths).asnumpy()
-    logits = net(X, lengths).asnumpy()
-    for b, n in enumerate(lengths.asnumpy().tolist()):
-        alone = net.encoder(net.embedding(X[b:b + 1, :n].T)).asnumpy()
-        assert onp.allclose(outputs[:n, b], alone[:, 0], atol=1e-5)
-        assert onp.allclose(logits[b], net(X[b:b + 1, :n]).asnumpy()[0], atol=1e-5)
-    # All lengths equal: the fast and the book path agree.
-    same = onp.full(6, 60, dtype="int64")
-    assert onp.allclose(net(X, np.array(same)).asnumpy(), net(X).asnumpy(), atol=1e-6)
-
-
-def test_masked_path_trains(imdb_data):
-    """Gradients flow into every LSTM weight through the per-direction kernels."""
-    mx.random.seed(0)
-    net = d2l.BiRNN(len(imdb_data.vocab), 8, 6, 2)
-    d2l.initialize(net, mx.cpu())
-    X = np.array(imdb_data.test_features[:4, :20])
-    with autograd.record():
-        l = net(X, np.array([20, 5, 9, 1], dtype="int64")).sum()
-    l.backward()
-    grads = [p.grad().asnumpy() for p in net.encoder.collect_params().values()]
-    assert all(abs(g).sum() > 0 for g in grads)
 
 
 @pytest.mark.parametrize('recipe', ['fast', 'book'])
@@ -136,7 +78,7 @@ def test_two_kvstore_workers_train_as_one(small_cache, tmp_path, monkeypatch):
         f"with open(r'{tmp_path}/worker-%d.json' % rank, 'w') as f:\n"
         '    json.dump(dict(rank=rank, workers=workers, records=history.records), f)\n')
     launched = launch([sys.executable, '-m', 'd2lsent.mxlaunch', '-n', '2', '-s', '1',
-                       '--launcher', 'local', sys.executable, str(script)], small_cache)
+                       sys.executable, str(script)], small_cache)
     assert launched.returncode == 0, launched.stderr[-3000:]
     workers = [json.loads(p.read_text()) for p in sorted(tmp_path.glob('worker-*.json'))]
     assert [(w['rank'], w['workers']) for w in workers] == [(0, 2), (1, 2)]
@@ -158,31 +100,24 @@ def test_lstm_params_name_the_layout_of_this_gluon_version():
     assert (params['bias_ih_l0'].asnumpy() == 0).all()
 
 
-@pytest.mark.parametrize('setting, flushed', [(None, True), ('keep', False)])
-def test_denormals_are_flushed_before_mxnet_starts(fresh_python, setting, flushed):
-    """In a fresh process: importing the backend sets FTZ and DAZ, unless told not to."""
-    code = ('import d2lsent.mxnet as d2l, d2lsent.fpu as fpu; '
-            'print(d2l.FLUSHING, fpu.get_mxcsr() & (fpu.FTZ | fpu.DAZ))')
-    out = fresh_python(code, D2LSENT_MXNET_DENORMALS=setting)
-    assert out == [str(flushed), str(fpu.FTZ | fpu.DAZ if flushed else 0)]
+DENORMAL_SCRIPT = """
+import mxnet, sys
+from mxnet import np
+from d2lsent import fpu
+import d2lsent.mxnet as d2l
+before = fpu.get_mxcsr() & (fpu.FTZ | fpu.DAZ)
+flushing = d2l.setup(flush=sys.argv[1] == 'flush')
+x = np.full((1 << 16,), 1e-39, dtype='float32')  # denormals, in MXNet's first operation
+print(before, flushing, int(((x * 1.0) != 0).sum()))
+"""
 
 
-@pytest.mark.slow
-def test_importing_mxnet_first_warns():
-    """Too late to set MXNet's threads up: say so, and do not claim to flush."""
-    code = ('import warnings, mxnet\n'
-            'with warnings.catch_warnings(record=True) as caught:\n'
-            '    warnings.simplefilter("always", UserWarning)\n'
-            '    import d2lsent.mxnet as d2l\n'
-            'print(d2l.FLUSHING, [str(w.message) for w in caught if w.category is UserWarning])')
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
-                         check=True).stdout
-    assert out.startswith('False [') and 'Import d2lsent.mxnet before mxnet' in out
-
-
-def test_onednn_cache_is_capped_before_mxnet_starts(fresh_python):
-    """MXNet's oneDNN keeps a compiled primitive per input shape; the backend caps
-    the cache (``d2lsent.onednn``) before MXNet reads its environment."""
-    code = 'import os, d2lsent.mxnet; print(os.environ["DNNL_PRIMITIVE_CACHE_CAPACITY"])'
-    assert fresh_python(code, ONEDNN_PRIMITIVE_CACHE_CAPACITY=None,
-                        DNNL_PRIMITIVE_CACHE_CAPACITY=None) == ['16']
+@pytest.mark.parametrize('flush', [True, False])
+def test_setup_flushes_denormals_in_mxnets_threads(fresh_python, flush):
+    """In a fresh process, with MXNet imported first: importing the backend leaves the
+    float mode alone; its setup, before MXNet's first operation, flushes the denormals
+    of that operation (computed in MXNet's own threads), unless told not to."""
+    before, flushing, denormals = fresh_python(DENORMAL_SCRIPT, 'flush' if flush else 'keep')
+    assert (before, flushing) == ('0', str(flush))
+    if flush or not gluon2():  # MXNet 2.0's operators flush denormals themselves
+        assert denormals == ('0' if flush else str(1 << 16))

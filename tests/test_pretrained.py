@@ -5,16 +5,24 @@ import dataclasses
 import numpy as np
 import pytest
 
+from conftest import HAVE
 from d2lsent import backend as backends
 from d2lsent import checkpoint, pretrained, splits, widgets
 from d2lsent.prediction import EXAMPLE_REVIEWS, describe_reading
 
+# Reviews the README and the notebooks give the shipped model.
+REVIEWS = ['A WONDERFUL film!', 'A quiet, moving film.', 'a wonderful film !',
+           'Not bad at all.', 'An increddible film, a real masterpeice from Kurosawa.',
+           'I wanted to love it. I did not.',
+           'A clumsy script, but the actors make it worth watching.']
+
 
 @pytest.fixture(scope='module')
 def models():
-    """``{backend name: (backend, net)}`` and the vocabulary and settings they share."""
+    """``{backend name: (backend, net)}`` of the backends this environment has, and the
+    vocabulary and settings they share."""
     nets = {}
-    for name in backends.NAMES:
+    for name in [n for n in backends.NAMES if HAVE.get(n, True)]:
         b = backends.load(name)
         net, vocab, config = b.load_pretrained()
         nets[name] = b, net
@@ -29,7 +37,6 @@ def test_the_shipped_file_is_small_and_float16():
     assert all(v.dtype == np.float32 for v in params.values())  # loaded as float32
     assert header['check']['reviews'] == pretrained.CHECK_REVIEWS
     assert config.tokenizer == 'glove' and config.keep_best_epoch
-    assert 'lr_schedule' not in header['config'] and config.lr_schedule == 'constant'
 
 
 def test_it_has_the_recorded_accuracy_in_both_backends(models, imdb_data):
@@ -39,6 +46,7 @@ def test_it_has_the_recorded_accuracy_in_both_backends(models, imdb_data):
         assert pretrained.check_accuracy(b, net, config) == recorded, b.NAME
 
 
+@pytest.mark.mxnet
 def test_both_backends_give_the_same_probabilities(models, imdb_data):
     nets, _, config = models
     subset = dataclasses.replace(config, limit=200)
@@ -48,23 +56,34 @@ def test_both_backends_give_the_same_probabilities(models, imdb_data):
     np.testing.assert_allclose(probs[0], probs[1], atol=1e-5)
 
 
-def test_the_example_reviews_are_classified_as_labelled(models):
-    nets, vocab, config = models
+def test_the_example_reviews_are_classified_as_labelled_and_sure(models):
+    nets, vocab, _ = models
     for b, net in nets.values():
         for review, expected in EXAMPLE_REVIEWS:
-            label, prob = b.predict_sentiment(net, vocab, review, config.tokenizer,
-                                              config.num_steps)
-            assert label == expected and prob > 0.5, (b.NAME, review)
+            label, prob = b.predict_sentiment(net, vocab, review)
+            assert label == expected and prob > 0.95, (b.NAME, review)
+
+
+def test_the_books_signature_reads_as_the_model_was_trained(models):
+    """``predict_sentiment(net, vocab, text)``, the book's call, tokenizes and cuts as
+    the shipped model was trained (the vocabulary carries both): the same answer as
+    ``read_review``, and the same for texts the book's whitespace split would read apart."""
+    nets, vocab, config = models
+    assert (vocab.tokenizer, vocab.num_steps) == (config.tokenizer, config.num_steps)
+    for b, net in nets.values():
+        for review in REVIEWS:
+            reading = b.read_review(net, vocab, review)
+            assert b.predict_sentiment(net, vocab, review) == (
+                reading['label'], reading['probability']), review
+        assert b.predict_sentiment(net, vocab, 'A WONDERFUL film!') == \
+            b.predict_sentiment(net, vocab, 'a wonderful film !')
 
 
 def test_read_review_names_the_unknown_words(models):
-    nets, vocab, config = models
+    nets, vocab, _ = models
     b, net = nets['torch']
-    reading = b.read_review(net, vocab, 'Zxqv was great, zxqv and Qwzy!', config.tokenizer)
+    reading = b.read_review(net, vocab, 'Zxqv was great, zxqv and Qwzy!')
     assert reading['unknown'] == ['zxqv', 'qwzy']  # lower-cased, each once, in order
-    label, prob = b.predict_sentiment(net, vocab, 'Zxqv was great, zxqv and Qwzy!',
-                                      config.tokenizer)
-    assert (reading['label'], reading['probability']) == (label, prob)
     assert describe_reading(reading).endswith('does not know: zxqv, qwzy')
     assert describe_reading(dict(reading, unknown=[])).endswith('does not know: none')
 
@@ -75,7 +94,7 @@ def test_the_review_box_shows_the_reading_as_one_types(models):
     b, net = nets['torch']
 
     def read(text):
-        return b.read_review(net, vocab, text, config.tokenizer, config.num_steps)
+        return b.read_review(net, vocab, text)
     box = widgets.review_box(read)
     text, shown = box.children
     assert shown.value == widgets.PROMPT

@@ -1,7 +1,6 @@
 import collections
 
 import pytest
-from d2l import mxnet as d2l
 
 from d2lsent import text
 from d2lsent.text import Vocab, glove_tokenize, tokenize, tokenize_with, truncate_pad
@@ -14,7 +13,6 @@ def test_tokenize_keeps_case_and_punctuation_like_the_book():
     lines = ['Great movie!<br /><br />Loved it.', '  two   spaces\tand tab ']
     assert tokenize(lines) == [['Great', 'movie!<br', '/><br', '/>Loved', 'it.'],
                                ['two', 'spaces', 'and', 'tab']]
-    assert tokenize(lines) == d2l.tokenize(lines)
     assert tokenize(['ab'], token='char') == [['a', 'b']]
 
 
@@ -35,7 +33,10 @@ def test_tokenize_rejects_unknown_token_type():
         tokenize(['a'], token='subword')
 
 
-def test_vocab_matches_d2l():
+def test_tokenize_vocab_and_truncate_pad_match_the_books(book_d2l):
+    d2l = book_d2l
+    lines = ['Great movie!<br /><br />Loved it.', '  two   spaces\tand tab ']
+    assert tokenize(lines) == d2l.tokenize(lines)
     tokens = tokenize(LINES)
     for min_freq in (0, 2, 3):
         ours, book = Vocab(tokens, min_freq), d2l.Vocab(tokens, min_freq)
@@ -43,6 +44,8 @@ def test_vocab_matches_d2l():
         assert ours.token_to_idx == book.token_to_idx
         assert ours.token_freqs == book.token_freqs
         assert ours[tokens] == book[tokens]
+    for line in ([1, 2, 3], [], list(range(10))):
+        assert truncate_pad(line, 5, 0) == d2l.truncate_pad(line, 5, 0)
 
 
 def test_vocab_from_counts_is_the_vocab_from_tokens():
@@ -66,9 +69,8 @@ def test_vocab_lookup_and_back():
     assert Vocab()['x'] == 0 and len(Vocab()) == 1
 
 
-def test_truncate_pad_matches_d2l():
-    for line in ([1, 2, 3], [], list(range(10))):
-        assert truncate_pad(line, 5, 0) == d2l.truncate_pad(line, 5, 0)
+def test_truncate_pad_cuts_or_pads():
+    assert truncate_pad([1, 2, 3], 5, 0) == [1, 2, 3, 0, 0]
     assert truncate_pad([1, 2], 4, 9) == [1, 2, 9, 9]
     assert truncate_pad([1, 2, 3], 2, 9) == [1, 2]
 

@@ -1,89 +1,14 @@
+"""What only the PyTorch backend does: its oneDNN cache and its denormal floats (the
+behaviour both backends share: tests/test_backend.py)."""
 import os
 
 import pytest
-import torch
-
-from d2lsent import torch as d2l
-from d2lsent.config import Config
-
-
-def test_load_data_imdb_gives_torch_batches(imdb_data):
-    train_iter, test_iter, vocab = d2l.load_data_imdb(64)
-    assert len(vocab) == 49_346
-    X, y = next(iter(train_iter))
-    assert X.shape == (64, 500) and X.dtype == torch.int32
-    assert y.shape == (64,) and y.dtype == torch.int64
-    X, y = next(iter(test_iter))
-    assert (X.numpy() == imdb_data.test_features[:64]).all()
-
-
-def test_load_array_shuffles_with_seed():
-    x = torch.arange(10).numpy()
-    a = [b for b, in d2l.load_array((x,), 4, seed=7)]
-    b = [b for b, in d2l.load_array((x,), 4, seed=7)]
-    assert all(torch.equal(p, q) for p, q in zip(a, b))
-    assert sorted(torch.cat(a).tolist()) == list(range(10))
-    assert torch.cat([b for b, in d2l.load_array((x,), 4, is_train=False)]).tolist() == \
-        list(range(10))
-
-
-def test_parameter_count_and_output_shape():
-    net = d2l.BiRNN(vocab_size=49_346, embed_size=100, num_hiddens=100, num_layers=2)
-    # embedding 49,346 x 100; per LSTM layer and direction 4h x (input + h) + 2 x 4h
-    # biases; decoder 4h x 2 + 2.
-    expected = 49_346 * 100 + 2 * (400 * 200 + 800) + 2 * (400 * 300 + 800) + 802
-    assert sum(p.numel() for p in net.parameters()) == expected == 5_338_602
-    assert net(torch.zeros((3, 7), dtype=torch.int32)).shape == (3, 2)
-
-
-def test_build_model_copies_glove_and_freezes_on_request(imdb_data, embedding):
-    vocab = imdb_data.vocab
-    net = d2l.build_model(vocab, embedding, Config())
-    rows = net.embedding.weight.detach().numpy()
-    assert rows.shape == (49_346, 50)
-    assert (rows[vocab['movie']] == embedding[['movie']][0]).all()
-    assert net.embedding.weight.requires_grad
-    frozen = d2l.build_model(vocab, embedding, Config(freeze_embedding=True))
-    assert not frozen.embedding.weight.requires_grad
-    # Same seed, same initial LSTM and decoder weights.
-    assert torch.equal(net.decoder.weight, frozen.decoder.weight)
-    xavier = d2l.build_model(vocab, embedding, Config(embedding_init='xavier'))
-    rows = xavier.embedding.weight.detach().numpy()  # Xavier: |w| <= sqrt(6 / (n + 50))
-    assert rows.shape == (49_346, 50) and 0 < abs(rows).max() <= (6 / 49_396) ** 0.5
-
-
-def test_reverse_padded_reverses_only_the_tokens():
-    x = torch.arange(4).reshape(4, 1).repeat(1, 3)  # (steps, batch)
-    out = d2l.reverse_padded(x, torch.tensor([4, 2, 1]))
-    assert out.T.tolist() == [[3, 2, 1, 0], [1, 0, 2, 3], [0, 1, 2, 3]]
-    assert torch.equal(d2l.reverse_padded(out, torch.tensor([4, 2, 1])), x)
-
-
-def test_masked_outputs_equal_each_review_alone(imdb_data):
-    """The fast recipe's outputs at every real token are those of the review run alone."""
-    torch.manual_seed(0)
-    net = d2l.BiRNN(len(imdb_data.vocab), 50, 100, 2).eval()
-    lengths = torch.tensor([60, 1, 17, 59, 33, 2])
-    X = torch.tensor(imdb_data.test_features[:6, :60])
-    with torch.no_grad():
-        outputs = d2l.masked_lstm(net.encoder, net.embedding(X.T), lengths)
-        logits = net(X, lengths)
-        for b, n in enumerate(lengths):
-            alone, _ = net.encoder(net.embedding(X[b:b + 1, :n].T))
-            assert torch.allclose(outputs[:n, b], alone[:, 0], atol=1e-5)
-            assert torch.allclose(logits[b], net(X[b:b + 1, :n])[0], atol=1e-5)
-
-
-def test_fast_and_book_agree_when_all_lengths_are_equal(imdb_data):
-    torch.manual_seed(0)
-    net = d2l.BiRNN(len(imdb_data.vocab), 50, 100, 2)
-    X = torch.tensor(imdb_data.test_features[:8, :40])
-    assert torch.allclose(net(X, torch.full((8,), 40)), net(X), atol=1e-6)
 
 
 GROWTH_SCRIPT = """
 import torch
 from d2lsent import torch as d2l
+d2l.setup()
 def rss_mib():
     return int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0]) // 1024
 lstm = torch.nn.LSTM(50, 100, num_layers=2, bidirectional=True)

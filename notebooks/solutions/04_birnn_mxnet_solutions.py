@@ -23,7 +23,7 @@ import math
 
 from d2lsent import mxnet as d2l  # before mxnet: its thread setting
 from d2lsent import exercises
-from d2lsent import mxnet_layout as layout
+from d2lsent import lstm_layout as layout
 from d2lsent.config import Config
 
 import mxnet as mx  # noqa: E402

@@ -1,4 +1,6 @@
-"""Gluon's LSTM parameter layout, and its names in checkpoints (used by ``d2lsent.mxnet``).
+"""A bidirectional LSTM's parameters as checkpoints name them (PyTorch's names and shapes),
+and Gluon's names and fused vector for them (used by ``d2lsent.mxnet`` and the exercise
+checks; no framework here).
 
 Checkpoints name parameters as PyTorch does (``embedding.weight``,
 ``encoder.weight_ih_l0``, ``encoder.bias_hh_l1_reverse``, ``decoder.weight``

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from d2lsent import mxnet_layout as layout
+from d2lsent import lstm_layout as layout
 
 
 def test_lstm_names_follow_mxnets_fused_order():
