@@ -100,7 +100,10 @@ def evaluate_predictions(prob_positive, labels, lengths, texts=None, num_wrong=5
                                 predicted=CLASSES[predicted[i]],
                                 confidence=float(confidence[i]),
                                 text=None if texts is None else texts[i])
-                           for i in wrong])
+                           for i in wrong],
+        # Each review's predicted class, in order ('0110...'): two runs' predictions on
+        # the same reviews give a paired comparison (``baseline.paired_comparison``).
+        predicted=''.join(map(str, predicted)))
 
 
 def evaluate_test_set(backend, net, config, num_wrong=5, data=None):
