@@ -146,7 +146,7 @@ test-fast: env
 # warnings are errors): build/book/html/index.html
 book: build/book/html/index.html
 
-build/book/html/index.html: $(VENV)/.installed $(wildcard notebooks/*.ipynb notebooks/solutions/*.ipynb docs/book/*)
+build/book/html/index.html: $(VENV)/.installed $(wildcard notebooks/*.ipynb notebooks/solutions/*.ipynb docs/book/* docs/book/static/*)
 	rm -rf build/book
 	$(PY) -m sphinx -W --keep-going -q -b html -c docs/book . build/book/html
 	touch $@  # copied from docs/book/root with that file's date

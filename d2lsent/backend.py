@@ -33,8 +33,8 @@ PUBLIC_NAMES = (
     'load_model', 'load_pretrained', 'lstm_params', 'masked_lstm', 'new_model', 'num_gpus',
     'num_threads', 'peak_memory_mb', 'predict_logits', 'predict_proba', 'predict_sentiment',
     'prepare_training', 'read_imdb', 'read_review', 'reverse_padded', 'save_model', 'seed',
-    'set_params', 'setup', 'to_numpy', 'to_tensor', 'tokenize', 'train', 'truncate_pad',
-    'try_all_gpus')
+    'set_params', 'setup', 'to_numpy', 'to_tensor', 'token_attributions', 'tokenize',
+    'train', 'truncate_pad', 'try_all_gpus')
 
 
 class TrainStep(Protocol):
@@ -231,9 +231,9 @@ def build_model(backend, vocab, embedding, config, device=None):
 def book_functions(backend):
     """``{name: function}`` of the functions that are the same in every backend, bound
     to ``backend``; each backend module offers them under these names."""
-    from . import checkpoint, prediction, pretrained, training
+    from . import attribution, checkpoint, prediction, pretrained, training
     return {f.__name__: bind(backend, f) for f in (
         load_array, load_data_imdb, new_model, build_model, prediction.evaluate_accuracy,
         prediction.predict_proba, prediction.predict_sentiment, prediction.read_review,
-        training.train, training.fit, checkpoint.save_model, checkpoint.load_model,
-        pretrained.load_pretrained)}
+        attribution.token_attributions, training.train, training.fit,
+        checkpoint.save_model, checkpoint.load_model, pretrained.load_pretrained)}

@@ -118,7 +118,7 @@ def test_predict_sentiment_is_the_softmax_of_the_logits(backend, imdb_data, embe
 @pytest.mark.slow
 def test_the_neutral_modules_import_no_framework():
     pytest.importorskip('matplotlib')  # .venv-mx2 has only what the MXNet tests need
-    backends_ = {'torch', 'mxnet', 'mxlaunch'}
+    backends_ = {'torch', 'mxnet'}
     neutral = sorted(p.stem for p in (ROOT / 'd2lsent').glob('*.py')
                      if p.stem not in backends_ | {'__init__'})
     assert {'backend', 'config', 'prediction', 'training', '__main__'} <= set(neutral)

@@ -16,9 +16,10 @@ import uuid
 
 import pytest
 
-pytest.importorskip('mxnet', reason='needs MXNet (the [mxnet] extra)')
+from conftest import launch, needs
 
-from conftest import launch  # noqa: E402
+pytestmark = needs('mxnet')
+
 from d2lsent import mxlaunch as launcher  # noqa: E402
 
 slow = pytest.mark.slow  # the tests that launch: each starts fresh Pythons

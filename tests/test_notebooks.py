@@ -4,8 +4,12 @@ nbval silently skips a code cell whose stored execution_count is null, so a
 notebook converted but never executed would pass while checking nothing.
 """
 import json
+import os
 import re
+import subprocess
+import venv
 
+import numpy as np
 import pytest
 
 from conftest import ROOT
@@ -13,6 +17,18 @@ from conftest import ROOT
 CHAPTERS = sorted((ROOT / 'notebooks').glob('[0-9]*.ipynb'))
 SOLUTIONS = sorted((ROOT / 'notebooks' / 'solutions').glob('[0-9]*.ipynb'))
 NOTEBOOKS = CHAPTERS + SOLUTIONS
+PYTORCH_NOTEBOOKS = [nb for nb in NOTEBOOKS if 'mxnet' not in nb.name]
+# The first code cell of every PyTorch notebook: on Colab (or any kernel without d2lsent)
+# it installs the PyTorch chapter; elsewhere it does nothing (after the magic that shows
+# figures in the cell that draws them, Python code: INSTALL_CODE).
+INSTALL_CELL = """\
+%matplotlib inline
+# Install d2lsent where this kernel lacks it (on Colab, for example): the PyTorch chapter.
+import importlib.util, os, subprocess, sys
+if importlib.util.find_spec('d2lsent') is None:
+    source = os.environ.get('D2LSENT_SOURCE', 'git+https://github.com/d2lsent/d2lsent')
+    subprocess.run([sys.executable, '-m', 'pip', 'install', '--quiet', source], check=True)"""
+INSTALL_CODE = INSTALL_CELL.split('\n', 1)[1]
 
 
 def test_there_are_notebooks():
@@ -72,3 +88,37 @@ def test_stored_outputs_are_clean(notebook):
             # A progress bar redraws with carriage returns (make notebooks turns bars off).
             assert '\r' not in text, f'{where}: progress-bar fragments'
             assert not ABSOLUTE_PATH.search(text), f'{where}: {ABSOLUTE_PATH.search(text)}'
+
+
+@pytest.mark.parametrize('notebook', PYTORCH_NOTEBOOKS, ids=lambda p: p.name)
+def test_each_pytorch_notebook_begins_by_installing_what_it_needs(notebook):
+    cells = json.loads(notebook.read_text())['cells']
+    first = next(c for c in cells if c['cell_type'] == 'code')
+    assert ''.join(first['source']) == INSTALL_CELL
+    assert 'mxnet' not in notebook.with_suffix('.py').read_text().lower().replace(
+        '04_birnn_mxnet', '')  # the PyTorch chapter needs no MXNet
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(int(np.__version__.split('.')[0]) < 2,
+                    reason='the modern environment (numpy 2) runs it, as Colab would')
+def test_the_install_cell_installs_the_pytorch_chapter(tmp_path):
+    """The first cell in a fresh virtual environment, as on Colab where d2lsent is
+    missing: it installs this checkout (``D2LSENT_SOURCE``; the repository's address
+    cannot be reached here) at the modern lock's versions, and the chapter's command
+    line then works there; MXNet's backend says what it needs."""
+    venv.create(tmp_path / 'venv', with_pip=True)
+    python = str(tmp_path / 'venv' / 'bin' / 'python')
+    env = dict(os.environ, D2LSENT_SOURCE=str(ROOT),
+               PIP_CONSTRAINT=str(ROOT / 'requirements-modern.lock'))
+    subprocess.run([python, '-c', INSTALL_CODE], env=env, check=True, capture_output=True,
+                   cwd=tmp_path)
+    predicted = subprocess.run([python, '-m', 'd2lsent', 'predict', 'A quiet, moving film.'],
+                               capture_output=True, text=True, cwd=tmp_path)
+    assert predicted.returncode == 0 and predicted.stdout.startswith('positive\t')
+    mxnet = subprocess.run([python, '-m', 'd2lsent', 'train', '--backend', 'mxnet'],
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert mxnet.returncode == 1 and "pip install 'd2lsent[mxnet]'" in mxnet.stderr
+    assert 'Traceback' not in mxnet.stderr and not (tmp_path / 'runs').exists()
+    again = subprocess.run([python, '-c', INSTALL_CODE], capture_output=True, text=True)
+    assert again.returncode == 0 and not again.stdout  # installed: the cell does nothing

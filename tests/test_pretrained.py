@@ -7,7 +7,7 @@ import pytest
 
 from conftest import HAVE
 from d2lsent import backend as backends
-from d2lsent import checkpoint, pretrained, splits, widgets
+from d2lsent import attribution, checkpoint, pretrained, splits, widgets
 from d2lsent.prediction import EXAMPLE_REVIEWS, describe_reading
 
 # Reviews the README and the notebooks give the shipped model.
@@ -88,20 +88,28 @@ def test_read_review_names_the_unknown_words(models):
     assert describe_reading(dict(reading, unknown=[])).endswith('does not know: none')
 
 
-def test_the_review_box_shows_the_reading_as_one_types(models):
+def test_the_review_box_shows_the_reading_and_highlights_the_words_as_one_types(models):
     pytest.importorskip('ipywidgets')
     nets, vocab, config = models
     b, net = nets['torch']
 
     def read(text):
         return b.read_review(net, vocab, text)
-    box = widgets.review_box(read)
-    text, shown = box.children
-    assert shown.value == widgets.PROMPT
+
+    def attribute(text):
+        return b.token_attributions(net, vocab, text)
+    box = widgets.review_box(read, attribute)
+    text, shown, words = box.children
+    assert (shown.value, words.value) == (widgets.PROMPT, '')
+    assert 'd2lsent-reading' in shown._dom_classes  # the browser test finds it so
     text.value = 'a wonderful film'
     assert shown.value == describe_reading(read('a wonderful film'))
+    assert words.value == widgets.highlights(attribute, 'a wonderful film') == \
+        attribution.to_html(attribute('a wonderful film'))
+    assert '>wonderful</span>' in words.value
     text.value = '   '
-    assert shown.value == widgets.PROMPT
+    assert (shown.value, words.value) == (widgets.PROMPT, '')
+    assert len(widgets.review_box(read).children) == 2  # without attribute: the line alone
 
 
 def test_the_card_quotes_the_file():
