@@ -119,19 +119,17 @@ def _finish(out, settings, backend, net, vocab, history):
     chosen = (f"epoch {summary['selected_epoch']}, the best on validation"
               if settings.keep_best_epoch else 'last epoch')
     print(f"test accuracy: {summary['test_acc']:.3f} ({chosen})")
-    print(f'run folder: {out}\nnext: python -m d2lsent predict {out}/model.npz "a review"'
-          f'\n      python -m d2lsent evaluate {out}/model.npz --backend {backend.NAME}')
+    model = runs.quoted(out / 'model.npz')
+    print(f'run folder: {out}\nnext: python -m d2lsent predict {model} "a review"'
+          f'\n      python -m d2lsent evaluate {model} --backend {backend.NAME}')
 
 
 def evaluate(args):
     _files_only()
     from . import evaluation
-    out = pathlib.Path(args.out or pathlib.Path(args.checkpoint).parent)
-    try:  # before the evaluation: the place for its report
-        files.make_writable_folder(out)
-    except OSError as e:
-        raise ValueError(f'--out {out} cannot be written ({e.strerror}): give a writable '
-                         f'folder.') from e
+    # Before the evaluation: the place for its report.
+    out = runs.writable_folder(args.out or pathlib.Path(args.checkpoint).parent,
+                               'evaluation.json and evaluation.png')
     backend = backends.load(args.backend)
     net, vocab, settings = backend.load_model(args.checkpoint)
     settings = dataclasses.replace(settings, limit=args.limit)
@@ -152,7 +150,7 @@ def predict(args):
     checkpoint_path = None
     if texts and (pathlib.Path(texts[0]).is_file()
                   or texts[0].endswith('.npz') and not texts[0].split()[1:]):
-        checkpoint_path = texts.pop(0)  # a path, or a mistyped one: said when loading it
+        checkpoint_path = _checkpoint(texts.pop(0))  # a path, or a mistyped one
     if args.file:
         texts += _read_reviews(args.file)
     if not texts or not all(t.strip() for t in texts):
@@ -165,6 +163,14 @@ def predict(args):
         shown = review if len(review) <= 70 else review[:69] + '…'
         print(json.dumps(dict(label=label, probability=round(prob, 4), review=shown))
               if args.json else f'{label}\t{prob:.3f}\t{printable(shown)}')
+
+
+def _checkpoint(path):
+    """``path``, if a file is there; else a ``FileNotFoundError`` that says what to give."""
+    if not pathlib.Path(path).is_file():
+        raise FileNotFoundError(f'No checkpoint at {path}: give the model.npz of a run '
+                                f'folder (python -m d2lsent train writes one).')
+    return path
 
 
 def _read_reviews(path):
@@ -188,11 +194,9 @@ def bench(args):
         raise ValueError(f"Unknown recipe {', '.join(unknown)}: choose from "
                          f"{', '.join(bench.RECIPES)} (comma-separated).")
     flush = {'recipe': None, 'on': True, 'off': False}[args.flush_denormals]
-    if args.checkpoint and not pathlib.Path(args.checkpoint).is_file():
-        raise ValueError(f'No checkpoint at {args.checkpoint}: give the model.npz of a '
-                         f'run folder (python -m d2lsent train writes one).')
+    start = args.checkpoint and _checkpoint(args.checkpoint)
     results = bench.run(backends.load(args.backend), recipes, args.batches, args.config,
-                        flush, args.checkpoint)
+                        flush, start)
     bench.report(results, args.json)
 
 
@@ -221,7 +225,9 @@ def main(argv=None):
         parser.error(str(e))
     args.argv, args.run_folder = argv, None
     try:
-        return args.run(args) or 0
+        status = args.run(args) or 0
+        sys.stdout.flush()  # here: a reader that has gone (| head) is caught below
+        return status
     except (download.DataError, ValueError, FileNotFoundError,
             backends.FrameworkMissing) as e:  # what a user can fix
         if os.environ.get('D2LSENT_DEBUG'):
@@ -229,10 +235,10 @@ def main(argv=None):
         print(f'error: {printable(str(e))}', file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        resume = (f': continue with python -m d2lsent train --resume {args.run_folder}'
-                  if args.run_folder and (args.run_folder / runs.STATE_FILE).is_file()
-                  else '')
-        print(f'interrupted{resume}', file=sys.stderr)
+        folder = args.run_folder
+        resumable = folder and (folder / runs.STATE_FILE).is_file()
+        print('interrupted' + (f': continue with python -m d2lsent train --resume '
+                               f'{runs.quoted(folder)}' if resumable else ''), file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader stopped early (predict ... | head): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

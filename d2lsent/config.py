@@ -38,6 +38,9 @@ ENVIRONMENT = {
                       'kernel lacks it',
 }
 
+# The smallest --limit but 0: every split, validation (a fifth) too, holds two reviews or more.
+MIN_LIMIT = 10
+
 # Settings added after some runs and checkpoints were made: those trained with these
 # values, which their config.json or checkpoint does not record.
 UNRECORDED = dict(dropout=0.0, weight_decay=0.0, valid_split='random', tokenizer='book',
@@ -100,12 +103,16 @@ class Config:
         '(never chosen by the test set) instead of the last epoch\'s')
     seed: int = setting(0, 'random seed (validation split, initial weights, minibatches)',
                         low=0, high=2**32 - 1)
-    limit: int = setting(0, 'use only this many training and test reviews, half of each '
-                            'class (smoke runs; 0: all 25,000)', low=0, high=25_000)
+    limit: int = setting(0, f'use only this many training and test reviews, half of each '
+                            f'class (smoke runs, at least {MIN_LIMIT}; 0: all 25,000)', low=0,
+                         high=25_000)
 
     def __post_init__(self):
         for field in dataclasses.fields(self):
             check(field, getattr(self, field.name))
+        if 0 < self.limit < MIN_LIMIT:
+            raise ValueError(f'limit (--limit) must be 0 (all reviews) or at least '
+                             f'{MIN_LIMIT}, got {self.limit}.')
 
     def check_model_size(self, vocab_size, embed_size):
         """Refuse, before any memory is taken, a model of more than ``MAX_PARAMETERS``

@@ -197,6 +197,10 @@ def _read_npy(path, what, z, name, info):
     """The array in the member ``info``, once its header is found to fit in the member
     (numpy allocates what the header declares before it reads)."""
     shape, dtype = _npy_header(z, info)
+    if dtype.hasobject:
+        raise UnreadableFile(path, what, f'its array {name} holds Python objects (a pickle), '
+                                         f'which d2lsent never loads: no code runs from a '
+                                         f'file')
     declared = math.prod(shape) * dtype.itemsize
     if declared > info.file_size:
         raise UnreadableFile(path, what, f'its array {name} declares {declared:,} bytes '

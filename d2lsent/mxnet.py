@@ -385,11 +385,13 @@ class TrainStep:
         indices = {int(k.split(':')[1]) for k in arrays if k.startswith('adam:')}
         for index in indices:
             optimizer._index_update_count[index] = int(arrays[f'adam:{index}:count'])
-        for updater in self.trainer._updaters:
-            for index in indices:  # moved to the parameter's device at the next update
-                updater.states[index] = (np.array(arrays[f'adam:{index}:mean']),
-                                         np.array(arrays[f'adam:{index}:var']))
-                updater.states_synced[index] = False
+        for device, updater in enumerate(self.trainer._updaters):
+            for index in indices:  # states of the kind and on the device Adam makes them
+                weight = self.trainer._params[index].list_data()[device]
+                mean, var = updater.optimizer.create_state(index, weight)
+                mean[:], var[:] = arrays[f'adam:{index}:mean'], arrays[f'adam:{index}:var']
+                updater.states[index] = (mean, var)
+                updater.states_synced[index] = True
 
 
 def prepare_training(net, config, devices=None):

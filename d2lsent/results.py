@@ -13,7 +13,7 @@ import pathlib
 from . import machine
 from .config import NAMES, recorded
 from .files import read_json
-from .runs import read_config
+from .runs import quoted, read_config
 from .text import printable
 from .training import History
 
@@ -35,7 +35,7 @@ def load_run(folder):
     if not (folder / 'metrics.json').is_file():
         raise ValueError(f'{folder} is not a finished run folder: it has no metrics.json, '
                          f'which python -m d2lsent train writes last (resume a killed run '
-                         f'with --resume {folder}).')
+                         f'with --resume {quoted(folder)}).')
     _, settings, config = read_config(folder)
     records = read_json(folder / 'metrics.json')
     check_records(records, folder / 'metrics.json')
@@ -48,16 +48,18 @@ def load_run(folder):
 def check_records(records, path):
     """Refuse metrics that ``train`` could not have written (a damaged or edited file):
     one record per epoch, each of finite numbers."""
+    damaged = 'the file is damaged; train the run again.'
     if not isinstance(records, list) or not records:
-        raise ValueError(f'{path} does not hold one record per epoch: the file is damaged; '
-                         f'train the run again.')
+        raise ValueError(f'{path} does not hold one record per epoch: {damaged}')
     for epoch, record in enumerate(records, 1):
         for key in METRICS:
-            value = record.get(key) if isinstance(record, dict) else None
+            if not isinstance(record, dict) or key not in record:
+                raise ValueError(f'{path}, epoch {epoch}: {key} is missing: {damaged}')
+            value = record[key]
             if isinstance(value, bool) or not isinstance(value, (int, float)) \
                     or not math.isfinite(value):
                 raise ValueError(f'{path}, epoch {epoch}: {key} is {value!r}, not a finite '
-                                 f'number: the file is damaged; train the run again.')
+                                 f'number: {damaged}')
 
 
 def read_run(folder):

@@ -15,6 +15,7 @@ import fcntl
 import json
 import os
 import pathlib
+import shlex
 import shutil
 
 from . import machine
@@ -29,6 +30,12 @@ REPLACED = '.replaced'
 # Set by a launch for the processes it starts: the run folder it holds for them.
 LAUNCHED = 'D2LSENT_LAUNCHED_RUN'
 _held = {}  # folder -> the open folder that this process holds the lock of
+
+
+def quoted(folder):
+    """``folder`` as one word of a shell command (quoted where needed): for the commands
+    that messages suggest."""
+    return shlex.quote(str(folder))
 
 
 def read_config(folder):
@@ -78,14 +85,7 @@ def new_run(out, overwrite=False):
     with ``overwrite``, a run folder whose old run is moved aside (``REPLACED``) until
     the new one finishes. Anything else is a ``ValueError`` that says what to do, raised
     before any work."""
-    out = pathlib.Path(out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f'--out {out} is a file: give a folder for the run.')
-    try:
-        make_writable_folder(out)
-    except OSError as e:
-        raise ValueError(f'--out {out} cannot be written ({e.strerror}): give a writable '
-                         f'folder.') from e
+    out = writable_folder(out, 'the run')
     with _holding(out):
         found = {p.name for p in out.iterdir()} - {REPLACED}
         foreign = sorted(found - set(FILES))
@@ -95,10 +95,23 @@ def new_run(out, overwrite=False):
         if found and not overwrite:
             raise ValueError(f'--out {out} already holds a run: give another folder, add '
                              f'--overwrite to replace it, or continue it with --resume '
-                             f'{out}.')
+                             f'{quoted(out)}.')
         if found:
             _move_aside(out)
     return out
+
+
+def writable_folder(out, what):
+    """The folder ``--out out`` for ``what``, created if needed; a file in its place, or
+    a folder that cannot be written, is a ``ValueError`` that says what to give."""
+    out = pathlib.Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f'--out {out} is a file: give a folder for {what}.')
+    try:
+        return make_writable_folder(out)
+    except OSError as e:
+        raise ValueError(f'--out {out} cannot be written ({e.strerror}): give a writable '
+                         f'folder.') from e
 
 
 @contextlib.contextmanager
@@ -139,7 +152,7 @@ def resumed_run(folder):
         if not (folder / STATE_FILE).is_file():
             raise ValueError(f'--resume {folder}: there is no {STATE_FILE} to resume from '
                              f'(not a run folder, or killed before its first epoch ended): '
-                             f'start it again with --out {folder} --overwrite.')
+                             f'start it again with --out {quoted(folder)} --overwrite.')
         name, settings, _ = read_config(folder)
     return folder, name, settings
 
@@ -176,7 +189,7 @@ def write_results(out, settings, backend, net, vocab, history, predictions, repo
             raise ValueError(
                 f'Could not write {out / name} ({e.strerror}). The trained weights are in '
                 f'{out / STATE_FILE}: make room, then write the run\'s files with python -m '
-                f'd2lsent train --resume {out}') from e
+                f'd2lsent train --resume {quoted(out)}') from e
     if (out / REPLACED).exists():
         shutil.rmtree(out / REPLACED)
     (out / STATE_FILE).unlink(missing_ok=True)  # a finished run needs no resuming

@@ -355,7 +355,8 @@ class TrainStep:
         moments and step counts per parameter, and the random state (dropout)."""
         arrays = {'random': torch.get_rng_state().numpy()}
         for index, moments in self.optimizer.state_dict()['state'].items():
-            arrays.update({f'adam:{index}:{k}': to_numpy(v) for k, v in moments.items()})
+            arrays.update({f'adam:{index}:{k}': to_numpy(v).copy()  # not the live ones
+                           for k, v in moments.items()})
         if self.device.type == 'cuda':
             arrays['random_cuda'] = torch.cuda.get_rng_state(self.device).numpy()
         return arrays

@@ -8,6 +8,7 @@ import dataclasses
 import json
 import math
 import pathlib
+import shlex
 import time
 
 import numpy as np
@@ -170,7 +171,7 @@ def train(backend, net, train_iter, valid_iter, test_iter, config, devices=None,
 
     With a ``state_file``, the state after each epoch is saved there (``save_state``)
     and, if the file exists, training continues from it. ``on_epoch_end(record)``
-    gets each epoch's metrics as soon as the epoch ends.
+    gets each epoch's metrics as soon as the epoch ends and its state is saved.
     """
     rank, processes = backend.init_distributed()
     step, eval_net, device = backend.prepare_training(net, config, devices)
@@ -183,10 +184,10 @@ def train(backend, net, train_iter, valid_iter, test_iter, config, devices=None,
                                             processes > 1)
 
     def epoch_end(history, best):
-        if on_epoch_end is not None:
-            on_epoch_end(history.records[-1])
         if state_file is not None and rank == 0:
             save_state(state_file, backend, net, step, train_iter, history, best, config)
+        if on_epoch_end is not None:  # after the save: an epoch reported can be resumed
+            on_epoch_end(history.records[-1])
     with backend.flush_denormals(config.recipe == 'fast'):
         return train_epochs(step, evaluate, train_iter, valid_iter, test_iter, config,
                             animator, lambda: backend.get_params(net),
@@ -228,8 +229,9 @@ def load_state(path, backend, net, step, train_iter, config):
     that is damaged, or was written by another backend or with other settings, is a
     ``ValueError`` that names it and what differs."""
     def refuse(reason):
-        return ValueError(f'{path} cannot resume this run: {reason}. Start the run again '
-                          f'with --overwrite.')
+        return ValueError(files.sentence(f'{path} cannot resume this run: {reason}') +
+                          f' Start the run again with --out '
+                          f'{shlex.quote(str(pathlib.Path(path).parent))} --overwrite.')
     params = backend.get_params(net)
     # The parameters, the best ones and Adam's two moments, at most float64, and a little
     # more: the random state and the history.
@@ -239,8 +241,8 @@ def load_state(path, backend, net, step, train_iter, config):
         meta = json.loads(str(arrays.pop('meta')))
         saved = (meta['backend'], meta['config'])
     except Exception as e:  # truncated, too large, not an .npz, not ours: all one answer
-        reason = e.reason if isinstance(e, files.UnreadableFile) else f'{type(e).__name__}: {e}'
-        raise refuse(f'it cannot be read ({reason})') from e
+        raise refuse(e.reason if isinstance(e, files.UnreadableFile) else
+                     f'it cannot be read ({type(e).__name__}: {e})') from e
     if saved[0] != backend.NAME:
         raise refuse(f'it was written by the {saved[0]} backend, the run uses {backend.NAME}')
     differ = {k: (v, saved[1].get(k)) for k, v in dataclasses.asdict(config).items()

@@ -321,3 +321,29 @@ def test_masked_lstm_drops_out_between_layers_in_training(backend):
         return _in_mode(backend, net, training, masked, x, lengths)
     assert np.array_equal(run(False), run(False))
     assert not np.allclose(run(True), run(False), atol=1e-4)
+
+
+def test_a_training_steps_state_resumes_the_same_updates(backend):
+    """``TrainStep.state`` is plain arrays (no pickles) that, loaded into a new step of
+    the same parameters, continue Adam as if nothing had stopped."""
+    config = Config(num_hiddens=4, num_layers=1, dropout=0.0)
+    backend.seed(0)
+    net = backend.new_model(30, 8, config)
+    device = backend.try_all_gpus()[0]
+    batch = [backend.to_tensor(a) for a in (np.array([[1, 2, 3], [4, 5, 0]], dtype=np.int32),
+                                            np.array([1, 0]))]
+    step = backend.TrainStep(net, config, device)
+    step(*batch)
+    state, params = step.state(), backend.get_params(net)
+    assert state and all(type(v) is np.ndarray and v.dtype != object for v in state.values())
+    step(*batch)
+    unbroken = backend.get_params(net)
+    for resume in (False, True):
+        backend.set_params(net, params)
+        again = backend.TrainStep(net, config, device)
+        if resume:
+            again.load_state(state)
+        again(*batch)
+        same = all(np.allclose(v, unbroken[k], atol=1e-6)
+                   for k, v in backend.get_params(net).items())
+        assert same == resume  # a fresh Adam takes another step

@@ -1,5 +1,8 @@
 import json
 import os
+import pathlib
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -7,10 +10,12 @@ import time
 
 import pytest
 
-from conftest import HAVE
+from conftest import HAVE, ROOT
+from d2lsent import download, pretrained
 from d2lsent.__main__ import main
 from d2lsent.results import load_run, read_run
 from d2lsent.prediction import EXAMPLE_REVIEWS
+from test_runs import TIMEOUT_S, TINY, error_line
 
 
 @pytest.fixture
@@ -247,16 +252,15 @@ SMALL = ['--limit', '200', '--num-steps', '100', '--epochs', '3', '--valid-size'
 
 def _train_killed_after_epoch_one(args):
     """``python -m d2lsent train ARGS`` in a process killed (SIGKILL) right after it
-    saved its state at the end of the first epoch."""
+    reported the first epoch (whose state it saved before)."""
     code = ('import os, signal\n'
-            'from d2lsent import training\n'
-            'save = training.save_state\n'
-            'def save_then_die(*args):\n'
-            '    save(*args)\n'
+            'from d2lsent import __main__ as cli\n'
+            'report = cli._print_epoch\n'
+            'def report_then_die(record):\n'
+            '    report(record)\n'
             '    os.kill(os.getpid(), signal.SIGKILL)\n'
-            'training.save_state = save_then_die\n'
-            'from d2lsent.__main__ import main\n'
-            f'main({["train", *args]!r})\n')
+            'cli._print_epoch = report_then_die\n'
+            f'cli.main({["train", *args]!r})\n')
     return subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
 
 
@@ -342,3 +346,146 @@ def test_debug_shows_the_traceback(tmp_path, monkeypatch):
     monkeypatch.setenv('D2LSENT_DEBUG', '1')
     with pytest.raises(FileNotFoundError, match='No checkpoint at'):
         main(['predict', str(tmp_path / 'none.npz'), 'good'])
+
+
+def test_evaluate_refuses_a_file_as_its_folder_before_any_work(tmp_path, capsys,
+                                                               monkeypatch):
+    for work in ('d2lsent.imdb.load_imdb', 'd2lsent.evaluation.evaluate_test_set'):
+        monkeypatch.setattr(work, lambda *a, **k: pytest.fail('worked'))
+    report = tmp_path / 'report'
+    report.write_text('mine')
+    assert main(['evaluate', str(pretrained.PATH), '--out', str(report)]) == 1
+    assert error_line(capsys) == (f'error: --out {report} is a file: give a folder for '
+                                  f'evaluation.json and evaluation.png.')
+    assert report.read_text() == 'mine'
+
+
+def python_m_d2lsent(*args, **env):
+    """``python -m d2lsent ARGS`` started with pipes for its output and ``env`` added to
+    its environment (TQDM_DISABLE: no progress bars; a value of None unsets one)."""
+    env = {k: v for k, v in {**os.environ, 'TQDM_DISABLE': '1', **env}.items()
+           if v is not None}
+    # Ctrl-C reaches it even where this process ignores it (started in the background).
+    return subprocess.Popen([sys.executable, '-m', 'd2lsent', *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def finish(process):
+    """``(stdout, stderr)`` of ``process`` once it has ended; killed, and the test failed,
+    if it runs for ``TIMEOUT_S`` seconds (a hang)."""
+    try:
+        return process.communicate(timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        pytest.fail(f'{shlex.join(process.args)} did not end in {TIMEOUT_S} s')
+
+
+def read_until(process, start):
+    """Read ``process``'s output up to a line that starts with ``start``: that line, or
+    '' if the output ended first."""
+    return next((line for line in process.stdout if line.startswith(start)), '')
+
+
+def test_ctrl_c_after_an_epoch_says_how_to_resume(tmp_path, imdb_data):
+    run = tmp_path / 'the run $(x)'  # the command shown quotes it
+    with python_m_d2lsent('train', *TINY, '--epochs', '3', '--out', str(run)) as training:
+        assert read_until(training, 'epoch 1:')
+        training.send_signal(signal.SIGINT)
+        out, err = finish(training)
+    assert training.returncode == 130, err
+    assert err == (f'interrupted: continue with python -m d2lsent train --resume '
+                   f'{shlex.quote(str(run))}\n')
+    assert 'epoch 3:' not in out and (run / 'resume.npz').is_file()
+
+
+def test_ctrl_c_while_fetching_the_data(tmp_path):
+    """An empty cache filled from the mirror: Ctrl-C while the archive is unpacked."""
+    mirror = pathlib.Path(os.environ.get(download.MIRROR_ENV)
+                          or ROOT.parent / 'shared' / 'data')
+    if not mirror.is_dir():
+        pytest.skip(f'needs the data mirror ({download.MIRROR_ENV}, or {mirror})')
+    with python_m_d2lsent('prepare', D2LSENT_CACHE=str(tmp_path / 'cache'),
+                          D2LSENT_MIRROR=str(mirror), PYTHONUNBUFFERED='1') as preparing:
+        assert read_until(preparing, 'cache folder:')
+        preparing.send_signal(signal.SIGINT)
+        out, err = finish(preparing)
+    assert preparing.returncode == 130 and err == 'interrupted\n', err
+    assert 'IMDb reviews:' not in out  # it was stopped while fetching
+    cache = tmp_path / 'cache'  # holds nothing half-done: at most the lock file
+    assert {p.name for p in cache.glob('*')} <= {'aclImdb.lock'}
+
+
+def test_predict_into_a_reader_that_stops_early(tmp_path):
+    """``predict ... | head -1``: the reader closes the pipe after the first line, or
+    before any; the writes that follow fail (Python writes to a pipe in blocks, the last
+    at exit), which is no error."""
+    blocks = {'PYTHONUNBUFFERED': None}  # as in a shell, whatever this one sets
+    with python_m_d2lsent('predict', *['a fine film', 'a dull film'] * 500,
+                          **blocks) as predicting:
+        first = predicting.stdout.readline()
+        predicting.stdout.close()
+        err = finish(predicting)[1]
+    assert first.endswith('\ta fine film\n')
+    assert predicting.returncode == 0 and err == ''
+    with python_m_d2lsent('predict', 'a fine film', **blocks) as predicting:
+        predicting.stdout.close()  # its only block is written at the end
+        err = finish(predicting)[1]
+    assert predicting.returncode == 0 and err == ''
+
+
+@pytest.mark.parametrize('kind', ['a character device', 'a folder', 'a FIFO (named pipe)'])
+def test_predict_reads_reviews_from_a_regular_file_only(tmp_path, kind):
+    """In a fresh Python, stopped if it hangs: a FIFO blocks whoever opens it to read."""
+    path = {'a character device': pathlib.Path('/dev/zero'), 'a folder': tmp_path,
+            'a FIFO (named pipe)': tmp_path / 'fifo'}[kind]
+    if kind.startswith('a FIFO'):
+        os.mkfifo(path)
+    start = time.perf_counter()
+    with python_m_d2lsent('predict', '--file', str(path)) as predicting:
+        out, err = finish(predicting)
+    assert time.perf_counter() - start < 20
+    assert predicting.returncode == 1 and out == ''
+    assert err == (f'error: Cannot read --file {path}: it is {kind}, not a regular file; '
+                   f'give the path of a file.\n')
+
+
+def test_the_first_argument_is_the_checkpoint_only_where_it_names_one(tmp_path, capsys,
+                                                                      monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(['predict', 'I loved it.npz']) == 0  # a review: it has a space
+    assert capsys.readouterr().out.endswith('\tI loved it.npz\n')
+    for args in (['great.npz'], ['great.npz', 'a fine film']):  # a mistyped path
+        assert main(['predict', *args]) == 1
+        assert error_line(capsys) == ('error: No checkpoint at great.npz: give the model.npz '
+                                      'of a run folder (python -m d2lsent train writes one).')
+    saved = tmp_path / 'my run' / 'model.npz'
+    saved.parent.mkdir()
+    shutil.copy(pretrained.PATH, saved)
+    assert main(['predict', str(saved), 'a fine film']) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 and lines[0].endswith('\ta fine film')
+
+
+def test_predict_shows_no_terminal_escapes_of_a_review(capsys):
+    review = '\x1b[31mred\x1b[0m film'
+    assert main(['predict', review]) == 0
+    out = capsys.readouterr().out
+    assert '\x1b' not in out and out.endswith('\t [31mred [0m film\n')
+    assert main(['predict', '--json', review]) == 0
+    out = capsys.readouterr().out
+    assert '\x1b' not in out and '\\u001b[31mred' in out
+    assert json.loads(out)['review'] == review
+
+
+@pytest.mark.skipif(HAVE['mxnet'], reason='MXNet is installed here')
+def test_a_missing_framework_is_named_with_its_extra_and_no_folder_is_made(tmp_path, capsys,
+                                                                           monkeypatch):
+    monkeypatch.chdir(tmp_path)  # where the default run folder, runs/..., would go
+    for out in ([], ['--out', str(tmp_path / 'mx')]):
+        assert main(['train', '--backend', 'mxnet', *TINY, *out]) == 1
+        assert error_line(capsys).startswith(
+            "error: The mxnet backend needs MXNet 1.9.1, which needs Python 3.11 and numpy "
+            "< 1.24: on Python 3.11, pip install 'd2lsent[mxnet]'")
+    assert list(tmp_path.iterdir()) == []

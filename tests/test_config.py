@@ -2,10 +2,12 @@
 derived from it."""
 import argparse
 import dataclasses
+import re
 
 import pytest
 
 from d2lsent import config
+from d2lsent.__main__ import main
 from d2lsent.config import Config
 
 
@@ -86,3 +88,18 @@ def test_every_setting_has_an_option_with_its_default_and_help():
 def test_errors_name_the_setting_its_option_and_the_range(field, value, message):
     with pytest.raises(ValueError, match=message):
         Config(**{field: value})
+
+
+@pytest.mark.parametrize('limit', range(1, 10))
+def test_a_limit_too_small_to_validate_on_is_refused(limit, capsys):
+    """Ten reviews at least, split three ways (validation takes a fifth): a smaller limit
+    is refused with the option and its smallest value, before any work."""
+    message = f'limit (--limit) must be 0 (all reviews) or at least 10, got {limit}.'
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Config(limit=limit)
+    with pytest.raises(SystemExit) as e:
+        main(['train', '--limit', str(limit)])
+    assert e.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == \
+        f'python -m d2lsent: error: {message}'
+    assert Config(limit=0).limit == 0 and Config(limit=10).limit == 10

@@ -1,11 +1,15 @@
 """Which run an ablation is compared with, and the CPU a run names (d2lsent.results)."""
 import dataclasses
 import json
+import re
 
 import pytest
 
+from d2lsent.__main__ import main
 from d2lsent.config import Config
-from d2lsent.results import changes, comparison_table, comparisons, cpu_kind, settings
+from d2lsent.results import (COLUMNS, changes, comparison_table, comparisons, cpu_kind,
+                             markdown_table, settings)
+from test_runs import error_line
 
 
 def make_run(folder, name, accs=(0.80, 0.85), **changed):
@@ -60,3 +64,37 @@ def test_settings_that_older_runs_did_not_record_take_the_value_they_trained_wit
 def test_cpu_kind(machine, kind):
     assert cpu_kind({'machine': machine}) == kind
     assert cpu_kind({}) == 'not recorded'
+
+
+@pytest.mark.parametrize('key, value, shown', [
+    ('test_acc', None, 'test_acc is missing'),
+    ('valid_acc', '0.9', "valid_acc is '0.9', not a finite number"),
+    ('train_loss', float('nan'), 'train_loss is nan, not a finite number'),
+    ('examples_per_s', float('inf'), 'examples_per_s is inf, not a finite number')])
+def test_metrics_that_train_could_not_have_written_are_refused(tmp_path, capsys, key, value,
+                                                               shown):
+    """A key left out, a string, NaN or Infinity (which Python's json writes and reads)
+    in the second epoch's record."""
+    path = make_run(tmp_path, 'run') / 'metrics.json'
+    records = json.loads(path.read_text())
+    if value is None:
+        del records[1][key]
+    else:
+        records[1][key] = value
+    path.write_text(json.dumps(records))
+    assert main(['results', str(path.parent)]) == 1
+    assert error_line(capsys) == (f'error: {path}, epoch 2: {shown}: the file is damaged; '
+                                  f'train the run again.')
+
+
+def test_each_run_is_one_row_whatever_its_names_hold(tmp_path):
+    """A ``|`` or a newline in a folder's name or a setting: escaped, or a space."""
+    runs = [make_run(tmp_path, 'a|b'),
+            make_run(tmp_path, 'new\nline', embedding='my|vectors\n.txt')]
+    table = markdown_table(runs).splitlines()
+    assert len(table) == 2 + len(runs)
+    for line in table:  # every line has a cell per column
+        assert len(re.findall(r'(?<!\\)\|', line)) == len(COLUMNS) + 1, line
+    assert table[2].startswith('| a\\|b | torch |')
+    assert table[3].startswith('| new line | torch | fast | glove | my\\|vectors .txt '
+                               'fine-tuned |')
