@@ -113,7 +113,8 @@ def parser(commands):
 
     p = command('predict', 'label reviews with the pretrained model or a checkpoint',
                 'Print label, probability and text for each review. A first argument '
-                'that names an existing .npz file is the checkpoint.')
+                'that names an existing file, or is one word ending in .npz, is the '
+                'checkpoint.')
     p.add_argument('text', nargs='*', metavar='[CHECKPOINT] REVIEW',
                    help='model.npz of a run folder (default: the pretrained model that '
                         'ships with d2lsent), then the reviews (quote each one)')
