@@ -14,66 +14,144 @@
 # ---
 
 # %% [markdown]
-# # Solutions: the BiRNN in MXNet Gluon
+# # Solutions: Sentiment Analysis Using RNNs (MXNet Gluon)
 #
-# Worked answers to the exercises of [the MXNet chapter](../04_birnn_mxnet.ipynb).
+# Worked answers to the exercises of [the MXNet chapter](../04_birnn_mxnet.ipynb). Like
+# the chapter, they need the `[mxnet]` extra (Python 3.11).
 
 # %%
-import math
+# %matplotlib inline
+import os
 
-from d2lsent import mxnet as d2l  # before mxnet: its thread setting
+# MXNet reads its number of threads when it is imported; without this, it uses half the cores.
+os.environ.setdefault('OMP_NUM_THREADS', str(os.cpu_count()))
+
+import inspect
+
+import numpy as onp
+
+from d2lsent import mxnet as d2l
+
+# Process-wide settings (denormals flushed in MXNet's threads, oneDNN's cache): an explicit call.
+d2l.setup()
+
+import mxnet as mx
+from mxnet import autograd, np
+from mxnet.gluon import rnn
+
 from d2lsent import exercises
-from d2lsent import lstm_layout as layout
-from d2lsent.config import Config
-
-import mxnet as mx  # noqa: E402
-from mxnet import autograd, gluon, np  # noqa: E402
+from d2lsent import torch as d2l_torch
+from d2lsent.config import preset
 
 # %% [markdown]
 # ## 1. The fused vector's size
+#
+# Per layer and direction an LSTM has four gates; each has input weights (one row per
+# hidden unit, one column per input), hidden weights (one column per hidden unit) and two
+# bias vectors. The first layer's inputs are the word vectors; the second layer reads
+# both directions' outputs of the first.
 
 # %%
-shapes = layout.lstm_shapes(embed_size=50, num_hiddens=100, num_layers=2)
-count = sum(math.prod(shape) for shape in shapes.values())
-print(f'{count:,} numbers in {len(shapes)} arrays:', {k: v for k, v in list(shapes.items())[:4]})
+embed_size, num_hiddens, num_layers = 50, 100, 2
+gates = 4 * num_hiddens  # rows of each weight matrix, length of each bias vector
+count = 0
+for layer in range(num_layers):
+    inputs = embed_size if layer == 0 else 2 * num_hiddens
+    per_direction = gates * inputs + gates * num_hiddens + 2 * gates
+    print(f'layer {layer}: {inputs} inputs, {per_direction:,} numbers per direction')
+    count += 2 * per_direction  # both directions
+print(f'in all: {count:,}')
+
+# %% [markdown]
+# The same count from an LSTM of these sizes, array by array (Gluon 1.x keeps one array per
+# layer, direction and kind; `d2l.lstm_params` names them in either version):
+
+# %%
+lstm = rnn.LSTM(num_hiddens, num_layers=num_layers, bidirectional=True, input_size=embed_size)
+lstm.initialize()
+arrays = d2l.lstm_params(lstm)
+print(len(arrays), 'arrays,', f'{sum(a.size for a in arrays.values()):,} numbers')
+assert sum(a.size for a in arrays.values()) == count
+
+# %%
 assert exercises.check_fused_size(count)
 
 # %% [markdown]
-# ## 2. Two ways to average the gradient
+# ## 2. Scaling the step
+#
+# Three steps. The averaged loss with `trainer.step(1)`, and the book's summed loss with
+# `trainer.step(batch_size)` (calling `backward` on one loss per review backpropagates
+# their sum): both should pass. The summed loss with `trainer.step(1)` should not.
 
 # %%
-def one_step(sum_loss):
-    mx.random.seed(0)
-    net = gluon.nn.Dense(2, in_units=4)
-    net.initialize()
-    trainer = gluon.Trainer(net.collect_params(), 'adam', {'learning_rate': 0.01})
-    X, y = np.arange(12.0).reshape(3, 4) / 10, np.array([0, 1, 1])
-    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+def averaged_step(net, trainer, loss, X, y):
     with autograd.record():
-        l = loss(net(X), y).sum() if sum_loss else loss(net(X), y).sum() / len(y)
+        l = loss(net(X), y).mean()
     l.backward()
-    trainer.step(len(y) if sum_loss else 1)
-    return net.weight.data().asnumpy()
+    trainer.step(1)
 
 
-book, ours = one_step(sum_loss=True), one_step(sum_loss=False)
-print('largest difference in the weights after one step:', float(abs(book - ours).max()))
-assert abs(book - ours).max() < 1e-7
+def book_step(net, trainer, loss, X, y):
+    with autograd.record():
+        l = loss(net(X), y)  # one loss per review; backward sums them
+    l.backward()
+    trainer.step(X.shape[0])  # divides the gradient by the batch size
 
-# %% [markdown]
-# ## 3. 100-d vectors
+
+def summed_step(net, trainer, loss, X, y):
+    with autograd.record():
+        l = loss(net(X), y).sum()
+    l.backward()
+    trainer.step(1)
+
+
+verdicts = {}
+for step in (averaged_step, book_step, summed_step):
+    print(f'{step.__name__}: ', end='')
+    verdicts[step.__name__] = exercises.check_step_scale(step)
 
 # %%
-for embed_size in (50, 100):
-    net = d2l.new_model(49_346, embed_size, Config())
-    params = d2l.get_params(net)
-    total = sum(v.size for v in params.values())
-    print(f'{embed_size}-d: {total:,} parameters, of which embedding '
-          f"{params['embedding.weight'].size:,}, first LSTM layer "
-          f"{sum(v.size for k, v in params.items() if '_l0' in k):,}")
+assert verdicts == {'averaged_step': True, 'book_step': True, 'summed_step': False}
 
 # %% [markdown]
-# The extra parameters sit in the embedding (49,346 more rows' worth of 50 numbers) and
-# in the first LSTM layer's input weights; the book freezes the embedding, so with 100-d
-# vectors it trains only the second set. Whether the accuracy improves needs the
-# download and a full run.
+# `trainer.step(n)` divides the gradients by `n` before the optimiser sees them, so the
+# summed loss with `step(batch_size)` and the mean with `step(1)` make the same update.
+# The summed loss with `step(1)` hands the optimiser a gradient as many times too large
+# as there are reviews in the minibatch, and the check says by how much its update is
+# larger. It compares the steps under SGD because SGD's update is proportional to the
+# gradient: Adam divides each update by the gradient's running size, so a scaled
+# gradient moves the weights almost as far (`exercises.loss_scale`, measured in the
+# PyTorch chapter), and a check with Adam could not tell the wrong step from the right one.
+#
+# ## 3. Dropout without `net.train()`
+#
+# A model with dropout and a minibatch of token ids drawn at random (the book's recipe:
+# no lengths).
+
+# %%
+mx.random.seed(0)
+net = d2l.new_model(49_346, 50, preset('book', dropout=0.5))
+X = np.array(onp.random.default_rng(0).integers(0, 49_346, (4, 20)), dtype='int32')
+outside = [net(X).asnumpy() for _ in range(2)]
+with autograd.record():  # train mode
+    inside = [net(X).asnumpy() for _ in range(2)]
+with autograd.record(train_mode=False):  # recording gradients, but predicting
+    recording_predict = net(X).asnumpy()
+print('outside record(), two calls equal:', bool((outside[0] == outside[1]).all()))
+print('inside record(), two calls equal: ', bool((inside[0] == inside[1]).all()))
+print('record(train_mode=False) equals outside:', bool(onp.allclose(recording_predict, outside[0])))
+
+# %%
+assert (outside[0] == outside[1]).all() and not (inside[0] == inside[1]).all()
+
+# %% [markdown]
+# Outside `autograd.record()` Gluon predicts: dropout is off, and two calls give the same
+# output. Inside it (by default in *train mode*) dropout draws new masks at every call,
+# so the outputs differ. Gluon ties the mode to recording; `record(train_mode=False)`
+# records gradients while predicting. So the MXNet backend's `predict_logits` needs no
+# switch: it calls the model outside `record()`. PyTorch keeps the mode in the model
+# instead, and dropout stays on until `net.eval()`: its backend's `predict_logits` calls
+# it, and its `TrainStep` calls `net.train()` before every step.
+
+# %%
+print(inspect.getsource(d2l_torch.predict_logits))
