@@ -218,8 +218,8 @@ def _mean_step(net, trainer, loss, X, y):
 
 
 def loss_scale(config=None):
-    """The experiment behind notebook 03's "Summing or averaging the loss": does the scale of the
-    loss matter? One real minibatch (the first of ``config``'s training minibatches)
+    """The experiment behind notebook 03's "Summing or averaging the loss": does the scale
+    of the loss matter? One real minibatch (the first of ``config``'s training minibatches)
     and, for each variant, the same fresh model (``build_model``, seeded: the same
     weights and dropout masks), in PyTorch; the loss summed over the minibatch against
     its mean (the sum is ``batch_size`` times the mean).

@@ -76,7 +76,8 @@ def test_two_kvstore_workers_train_as_one(small_cache, tmp_path, monkeypatch):
         'rank, workers = d2l.init_distributed()\n'
         f'history = d2l.fit(Config(**{config!r}))[2]\n'
         f"with open(r'{tmp_path}/worker-%d.json' % rank, 'w') as f:\n"
-        '    json.dump(dict(rank=rank, workers=workers, records=history.records), f)\n')
+        '    json.dump(dict(rank=rank, workers=workers, records=history.records), f)\n'
+        'd2l.leave_distributed()\n')  # done: else the worker exits at once, with status 1
     launched = launch([sys.executable, '-m', 'd2lsent.mxlaunch', '-n', '2', '-s', '1',
                        sys.executable, str(script)], small_cache)
     assert launched.returncode == 0, launched.stderr[-3000:]
