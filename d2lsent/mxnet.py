@@ -303,8 +303,9 @@ def copy_embedding(net, vectors):
 
 
 def freeze_embedding(net):
-    """Keep the embedding fixed in training, as the book does with GloVe."""
-    net.embedding.collect_params().setattr('grad_req', 'null')
+    """Keep the embedding fixed in training, as the book does with GloVe (the book's
+    ``collect_params().setattr('grad_req', 'null')``, which Gluon 2.0 no longer has)."""
+    net.embedding.weight.grad_req = 'null'
 
 
 def predict_logits(net, X, *lengths, device=None):

@@ -84,7 +84,7 @@ def test_same_seed_same_metrics(backend, imdb_data):
 
 
 def test_save_and_load(backend, tmp_path, imdb_data, embedding):
-    vocab, config = imdb_data.vocab, Config(num_hiddens=8, num_layers=1)
+    vocab, config = imdb_data.vocab, Config(num_hiddens=8, num_layers=1, dropout=0.0)
     net = backend.build_model(vocab, embedding, config)
     path = backend.save_model(net, vocab, config, tmp_path / 'model.npz')
     loaded, vocab2, config2 = backend.load_model(path, vocab)
@@ -94,7 +94,7 @@ def test_save_and_load(backend, tmp_path, imdb_data, embedding):
     with pytest.raises(ValueError, match='another vocabulary'):
         backend.load_model(path, backend.Vocab([['a', 'b']]))
     # Saved with the wrong configuration: the LSTM weights do not fit 16 units.
-    path = backend.save_model(net, vocab, Config(num_hiddens=16, num_layers=1),
+    path = backend.save_model(net, vocab, Config(num_hiddens=16, num_layers=1, dropout=0.0),
                               tmp_path / 'wrong.npz')
     with pytest.raises(ValueError, match=r'encoder.weight_ih_l0 has shape \(32, 50\)'):
         backend.load_model(path)
@@ -102,7 +102,8 @@ def test_save_and_load(backend, tmp_path, imdb_data, embedding):
 
 def test_predict_sentiment_is_the_softmax_of_the_logits(backend, imdb_data, embedding):
     vocab = imdb_data.vocab
-    net = backend.build_model(vocab, embedding, Config(num_hiddens=4, num_layers=1, seed=2))
+    net = backend.build_model(vocab, embedding, Config(num_hiddens=4, num_layers=1, dropout=0.0,
+                                                         seed=2))
     with pytest.raises(ValueError, match='empty'):
         backend.predict_sentiment(net, vocab, '   ')
     review = 'a fine film'
@@ -177,8 +178,8 @@ def test_build_model_copies_glove_and_freezes_on_request(backend, imdb_data, emb
     frozen = backend.build_model(vocab, embedding, Config(freeze_embedding=True, dropout=0.0))
     same = backend.get_params(frozen)
     assert all((same[k] == v).all() for k, v in backend.get_params(net).items())  # one seed
-    batch = [backend.to_tensor(a) for a in (imdb_data.train_features[:4, :20].copy(),
-                                            imdb_data.train_labels[:4])]
+    batch = [backend.to_tensor(a.copy()) for a in (imdb_data.train_features[:4, :20],
+                                                   imdb_data.train_labels[:4])]
     for model, moves in ((net, True), (frozen, False)):  # one step: fine-tuned or fixed
         before = backend.get_params(model)['embedding.weight']
         backend.TrainStep(model, Config(), backend.try_all_gpus()[0])(*batch)
@@ -221,8 +222,8 @@ def test_every_lstm_weight_learns_through_the_masked_path(backend, imdb_data):
     backend.seed(0)
     net = backend.new_model(len(imdb_data.vocab), 8, config)
     before = backend.get_params(net)
-    batch = [backend.to_tensor(a) for a in (imdb_data.test_features[:4, :20].copy(),
-                                            imdb_data.test_labels[:4], np.array([20, 5, 9, 1]))]
+    batch = [backend.to_tensor(a.copy()) for a in (imdb_data.test_features[:4, :20],
+                                                   imdb_data.test_labels[:4], np.array([20, 5, 9, 1]))]
     backend.TrainStep(net, config, backend.try_all_gpus()[0])(*batch)
     after = backend.get_params(net)
     still = [k for k in before if k.startswith('encoder.') and (after[k] == before[k]).all()]
