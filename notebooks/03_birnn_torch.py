@@ -31,23 +31,27 @@
 #
 # * A **preset** is a named set of settings (a `Config`). `book` holds the settings of the
 #   book's code: whitespace tokens, no dropout, Adam at a learning rate of 0.01, GloVe
-#   frozen, every review padded, the last epoch's parameters. `best` holds those that
+#   frozen, the book recipe (below), the last epoch's parameters. `best` holds those that
 #   reached the highest validation accuracy in this project (`Config()`'s defaults; the
-#   chapter `05_results` tells how they were found).
-# * A **recipe** is how the reviews reach the LSTM. The *book* recipe cuts or pads every
-#   review to 500 tokens and reads the LSTM at steps 0 and 499. The *fast* recipe batches
-#   reviews of similar length (length buckets), pads each minibatch only to its longest
-#   review, and runs a masked LSTM that reads each review at its own first and last token.
+#   chapter `05_results` measures what each of them changes).
+# * A **recipe** is how the reviews reach the LSTM and how the model is initialised. The
+#   *book* recipe cuts or pads every review to 500 tokens, reads the LSTM at steps 0 and
+#   499, and initialises as the book does: Xavier on every weight matrix of the LSTM and
+#   the decoder. The *fast* recipe, the default, batches reviews of similar length (length
+#   buckets), pads each minibatch only to its longest review, and runs a masked LSTM that
+#   reads each review at its own first and last token; it also initialises each block on
+#   its own: Xavier on the embedding and the decoder, PyTorch's default on the LSTM.
 #
-# **What this chapter trains**: the preset `book` with one change, the fast recipe. The
-# padded recipe spends most of its LSTM steps on padding; on a small CPU its full run
-# takes far longer, which the section "Making it fast" measures on this machine. The
-# book's padded setup itself, trained in full on a GPU, is compared with this chapter's
-# run in "How good is it?". Three more differences from the book: the word vectors are
-# GloVe's 50-d ones (they ship with `d2lsent` and work offline; the book's are 100-d),
-# 2,500 of the training reviews are held out for validation (the book trains on all of
-# them and looks only at the test accuracy), and the loss is averaged over a minibatch
-# instead of summed ("Training" measures what that changes).
+# **What this chapter trains**: the preset `book` with one change, the fast recipe, so
+# both its batching and its initialisation of the LSTM differ from the book's. The padded
+# recipe spends most of its LSTM steps on padding; on a small CPU its full run takes far
+# longer, which the section "Making it fast" measures on this machine. The book's padded
+# setup itself, trained in full on a GPU, is compared with this chapter's run in "How
+# good is it?". Three more differences from the book: the word vectors are GloVe's 50-d
+# ones (they ship with `d2lsent` and work offline; the book's are 100-d), 2,500 of the
+# training reviews are held out for validation (the book trains on all of them and looks
+# only at the test accuracy), and the loss is averaged over a minibatch instead of summed
+# ("Training" measures what that changes).
 #
 # **Smoke and full runs.** The full run trains for 5 epochs on the training reviews less
 # those held out, and tests on all 25,000 test reviews. With the environment variable
@@ -66,6 +70,7 @@ if importlib.util.find_spec('d2lsent') is None:
 # %%
 import dataclasses
 import inspect
+import json
 import math
 import pathlib
 import tempfile
@@ -77,7 +82,7 @@ from IPython.display import Markdown
 from matplotlib import pyplot as plt
 
 import d2lsent
-from d2lsent import exercises
+from d2lsent import baseline, evaluation, exercises
 from d2lsent import torch as d2l
 from d2lsent.config import preset
 from d2lsent.imdb import load_imdb
@@ -85,7 +90,7 @@ from d2lsent.machine import describe_machine
 from d2lsent.plot import Animator, plot_history
 from d2lsent.prediction import EXAMPLE_REVIEWS
 from d2lsent.results import load_run
-from d2lsent.splits import make_splits
+from d2lsent.splits import make_splits, split_indices
 
 # Process-wide settings (a cap on oneDNN's kernel cache): an explicit call, not an import's.
 d2l.setup()
@@ -313,8 +318,8 @@ mean moves them a little less than the sum. Later updates keep the property as l
 the scale stays the same throughout a run, since both estimates then scale with it. So
 with Adam the book's summed loss and our averaged one train alike at the same learning
 rate, and the batch size gives no reason to divide the rate by {scale['batch_size']}.
-With SGD it would: that is why the book's Gluon code passes the batch size to
-`trainer.step` (chapter `04_birnn_mxnet`).
+With SGD it would (exercise 2 of chapter `04_birnn_mxnet` asks how the book's Gluon
+code deals with it).
 """)
 
 # %% [markdown]
@@ -362,27 +367,54 @@ for r in book_history.records:
     print(f"epoch {r['epoch']}: loss {r['train_loss']:.3f}, train acc {r['train_acc']:.3f}, "
           f"valid acc {r['valid_acc']:.3f}, test acc {r['test_acc']:.3f}")
 
-# %% tags=["nbval-ignore-output"]
+# %% [markdown]
+# Both models read the same test reviews, so we compare them review by review (a
+# *paired* comparison, as in chapter `05_results`): only the reviews that one gets right
+# and the other wrong can make their accuracies differ. A run's `evaluation.json` holds
+# its predicted class for each test review, in file order; `evaluate_test_set` gives the
+# same for our model, and `baseline.paired_comparison` compares the two.
+
+# %%
 def standard_error(accuracy, reviews):
     """The standard error of an accuracy measured on ``reviews`` independent reviews."""
     return math.sqrt(accuracy * (1 - accuracy) / reviews)
 
 
-ours = history['test_acc'][-1]
-theirs = book_history['test_acc'][-1]
+test_data = load_imdb(config.num_steps, tokenizer=config.tokenizer)
+test_idx = split_indices(config, test_data)[2]  # this run's test reviews (all unless smoke)
+labels = test_data.test_labels[test_idx]
+ours_report = evaluation.evaluate_test_set(d2l, net, config, data=test_data)
+book_report = json.loads((GPU_RUNS / '1-book-setup' / 'evaluation.json').read_text())
+correct_ours = np.array(list(ours_report['predicted']), dtype=np.int64) == labels
+correct_book = np.array(list(book_report['predicted']), dtype=np.int64)[test_idx] == labels
+paired = baseline.paired_comparison(correct_ours, correct_book)
+
+# %%
+assert paired['reviews'] == test_iter.num_examples
+assert abs(paired['accuracy_a'] - history['test_acc'][-1]) < 1e-3
+assert abs(book_report['accuracy'] - book_history['test_acc'][-1]) < 1e-4
+
+# %% tags=["nbval-ignore-output"]
+ours, theirs = history['test_acc'][-1], book_history['test_acc'][-1]
 smaller = ', and far fewer reviews' if SMOKE else ''
+subset = f', the {paired["reviews"]:,} this smoke run reads' if SMOKE else ''
 Markdown(f"""
 The book's setup with 50-d vectors, trained here on one {book_run['devices'].split(' x ')[1]}
 GPU, ends with a test accuracy of {theirs:.3f}; this chapter's {'smoke' if SMOKE else 'full'}
 run (the same settings but the fast recipe, with its per-block initialisation{smaller})
 ends with {ours:.3f} on {test_iter.num_examples:,} test reviews. One accuracy measured on
 {test_iter.num_examples:,} reviews has a standard error of about
-{standard_error(ours, test_iter.num_examples):.4f}, and the difference of two runs' about
-√2 times that, {math.sqrt(2) * standard_error(ours, test_iter.num_examples):.4f}. The two
-runs differ in their recipe and also in their machine (a GPU's kernels against a CPU's
-compute in another order), so only a difference several times that large says something
-about the recipes. Against the book's published number, the smaller vectors count too:
-50-d instead of 100-d.
+{standard_error(ours, test_iter.num_examples):.4f}.
+
+On the same test reviews{subset}, this run alone gets {paired['only_a_right']:,} right and
+the book's setup alone {paired['only_b_right']:,}: a difference of
+{paired['difference']:+.4f} with a paired standard error of
+{paired['standard_error']:.4f} (unpaired, as if the reviews were different:
+{paired['unpaired_standard_error']:.4f}), McNemar's p = {paired['p_value']:.3g}. That is
+the noise of the test sample only: each run is one seed, and the two also differ in
+their machine (a GPU's kernels against a CPU's compute in another order), so only a
+difference several times that large says something about the recipes. Against the
+book's published number, the smaller vectors count too: 50-d instead of 100-d.
 """)
 
 # %% [markdown]
@@ -437,8 +469,16 @@ assert differ == {'freeze_embedding': (True, False)}
 
 # %%
 best = tuned_history.best_epoch()
+# What the text below says of the two recorded runs.
+assert abs(book_history['train_acc'][-1] - book_history['valid_acc'][-1]) < 0.01
+assert tuned_history['train_loss'][-1] < book_history['train_loss'][-1]
+assert tuned_history['train_acc'][-1] > book_history['train_acc'][-1]
+assert best < len(tuned_history.records)
+assert tuned_history['valid_acc'][-1] < tuned_history['valid_acc'][best - 1]
+assert tuned_history['test_acc'][-1] < tuned_history['test_acc'][best - 1]
+assert tuned_history['test_acc'][-1] < book_history['test_acc'][-1]
 Markdown(f"""
-Frozen, the training and the validation accuracy rise together: at the last epoch
+Frozen, the training and the validation accuracy end close together: at the last epoch
 {book_history['train_acc'][-1]:.3f} and {book_history['valid_acc'][-1]:.3f}. Fine-tuned,
 the model fits its training reviews far better (training loss
 {tuned_history['train_loss'][-1]:.3f} and training accuracy
@@ -467,8 +507,8 @@ on the overfitting itself (chapter `05_results`).
 #
 # The book ends with `predict_sentiment(net, vocab, 'this movie is so great')` and `'this
 # movie is so bad'`. Ours returns the label and its probability, and reads the text as
-# the vocabulary's training reviews were read: split on whitespace (so keep punctuation
-# apart) and cut to `num_steps` tokens, which the vocabulary carries.
+# the vocabulary's training reviews were read: split on whitespace (so put spaces around
+# punctuation) and cut to `num_steps` tokens, which the vocabulary carries.
 
 # %% tags=["nbval-ignore-output"]
 for text in ('this movie is so great', 'this movie is so bad'):
@@ -519,9 +559,8 @@ print('same predictions after reloading:', all(same))
 #   the real tokens are exactly those of the review run alone.
 #
 # (It also flushes floats too small for the normal range, denormals, to zero in every
-# thread, `d2l.flush_denormals`. Some CPUs handle them slowly: on this project's AMD
-# machines flushing made no measurable difference, on an Intel Xeon it made training
-# several times faster, `BENCHMARKS.md`.)
+# thread, `d2l.flush_denormals`: some CPUs handle them slowly. `BENCHMARKS.md` measures
+# what that changes.)
 
 # %%
 print(inspect.getsource(d2l.masked_lstm))
@@ -627,6 +666,8 @@ Markdown(f"""
   worse: it overfits; `keep_best_epoch` chooses the epoch on validation.
 * The fast recipe trains the same parameters on length buckets with a masked LSTM: almost
   no padding, and the outputs read are those at each review's real first and last token.
+  It initialises each block on its own (PyTorch's default on the LSTM), where the book
+  puts Xavier on every weight matrix.
 """)
 
 # %% [markdown]

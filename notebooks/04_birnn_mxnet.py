@@ -25,16 +25,19 @@
 # "Sentiment Analysis: Using Recurrent Neural Networks". The story (data, model, GloVe,
 # training, how good the model is, overfitting, the fast recipe) is told in
 # `03_birnn_torch`, and this chapter uses its words: a *preset* is a named set of
-# settings (`book`: the book's); a *recipe* is how reviews reach the LSTM (*book*: every
-# review padded to 500 steps; *fast*: length buckets and a masked LSTM); the *model
-# contract* says that both backends build the same parameters under the same names, so
-# that a checkpoint loads in either. Here we see what Gluon does differently: how it
-# initialises and stores the LSTM's parameters, and how its trainer scales the gradient.
+# settings (`book`: the book's); a *recipe* is how reviews reach the LSTM and how the
+# model is initialised (*book*: every review padded to 500 steps, Xavier on every weight
+# as in the book; *fast*: length buckets and a masked LSTM, and each block initialised on
+# its own: Xavier on the embedding and the decoder, Gluon's default on the LSTM); the
+# *model contract* says that both backends build the same parameters under the same
+# names, so that a checkpoint loads in either. Here we see what Gluon does differently:
+# how it initialises and stores the LSTM's parameters, and how its trainer updates.
 # Then the two frameworks side by side: the same minibatches, and the same model giving
 # the same answers.
 #
 # It trains what the PyTorch chapter trains: the preset `book` (50-d GloVe frozen, Adam at
-# 0.01, no dropout, 5 epochs) with the fast recipe, on the training reviews less 2,500
+# 0.01, no dropout, 5 epochs) with the fast recipe, so its LSTM starts from Gluon's
+# default initialisation, not the book's Xavier, on the training reviews less 2,500
 # held out for validation. With `D2LSENT_SMOKE=1` (as CI sets it) it uses 2,000 reviews
 # of each split, cut to 100 tokens, for 2 epochs instead. The stored outputs say which
 # run made them, and where.
@@ -48,7 +51,6 @@ os.environ.setdefault('OMP_NUM_THREADS', str(os.cpu_count()))
 
 import inspect
 import itertools
-import math
 import tempfile
 
 import numpy as onp
@@ -61,9 +63,8 @@ from d2lsent import mxnet as d2l
 denormals_flushed = d2l.setup()
 
 import mxnet as mx
-from mxnet import np
+from mxnet import autograd, np
 
-from d2lsent import exercises
 from d2lsent import torch as d2l_torch
 from d2lsent.config import preset
 from d2lsent.machine import describe_machine
@@ -225,39 +226,41 @@ print("row of 'great' equals GloVe's:",
 # %% [markdown]
 # ## Training and Evaluating the Model
 #
-# Gluon's loss gives one number per review. The book's `train_batch_ch13` (d2l 1.0.3) calls
-# `backward` on those numbers, which backpropagates their sum, then
-# `trainer.step(labels.shape[0])`: the trainer divides the gradient by the batch size
-# before Adam sees it, so the summed loss updates as the mean would. `d2lsent`'s step
-# divides the summed loss by the batch size itself and calls `trainer.allreduce_grads()`
-# and `trainer.update(1)`, which on one process is `trainer.step(1)`: the same update,
-# and it stays the same when several processes share a minibatch (the lines with
-# `self.kv`; on several GPUs, each minibatch is split between them, as the book does).
-# Either way the update equals PyTorch's with its averaged loss, so the same learning
-# rate means the same in both frameworks.
+# Gluon's loss gives one number per review. `d2lsent`'s step on one minibatch is the
+# backend's `TrainStep`; on one device it comes down to these lines: the losses averaged
+# over the minibatch (as PyTorch's loss averages them), `backward`, and
+# `trainer.step(1)`, which applies Adam's update. (The real step also splits a minibatch
+# between several devices and sums the gradients over them and over processes.)
 
 # %%
-print(inspect.getsource(d2l.TrainStep.__call__))
+def train_step(net, trainer, loss, X, y, *lengths):  # lengths: only in the fast recipe
+    with autograd.record():
+        l = loss(net(X, *lengths), y).mean()
+    l.backward()
+    trainer.step(1)
+
 
 # %% [markdown]
-# Why the book passes the batch size: without it a summed loss's gradient is the batch
-# size times the mean's. The PyTorch chapter measures what that does to one update with
-# `exercises.loss_scale`; run again here on this chapter's settings:
-
-# %% tags=["nbval-ignore-output"]
-scale = exercises.loss_scale(config)
-Markdown(f"""
-Summed over {scale['batch_size']} reviews, the gradient is
-{scale['gradient_ratio']:.1f} times the mean's; SGD's first update is then
-{scale['sgd_update_ratio']:.1f} times as large, Adam's {scale['adam_update_ratio']:.3f}
-times. With SGD, `trainer.step(batch_size)` is what keeps the book's learning rate
-meaningful; Adam, which divides each update by the gradient's running size, would hardly
-notice its absence.
-""")
+# It is the real step: two copies of the model, built from the same seed, take one step on
+# the same minibatch, one with `d2l.TrainStep`, one with `train_step` (given the same kind
+# of trainer and loss, those `TrainStep` makes), and end with the same parameters.
 
 # %%
-assert math.isclose(scale['sgd_update_ratio'], scale['batch_size'], rel_tol=1e-3)
-assert abs(scale['adam_update_ratio'] - 1) < 0.05
+X, y, lengths = next(iter(train_iter))
+real = d2l.TrainStep(d2l.build_model(vocab, glove, config), config, mx.cpu())
+real(X, y, lengths)
+trimmed = d2l.TrainStep(d2l.build_model(vocab, glove, config), config, mx.cpu())
+train_step(trimmed.net, trimmed.trainer, trimmed.loss, X, y, lengths)
+after = {name: d2l.get_params(step.net) for name, step in (('real', real), ('trimmed', trimmed))}
+moved = max(float(abs(after['real'][k] - start).max())
+            for k, start in d2l.get_params(net).items())
+largest = max(float(abs(after['real'][k] - after['trimmed'][k]).max()) for k in after['real'])
+print(f'largest change of a parameter in the step: {moved:.1e}; largest difference '
+      f'between the two steps: {largest:.1e}')
+
+# %%
+assert moved > 1e-3 * config.lr and largest < 1e-6
+del real, trimmed, after
 
 # %% [markdown]
 # The training loop, the per-review accuracy and the curves are shared with the PyTorch
@@ -283,9 +286,10 @@ assert history['test_acc'][-1] > (0.45 if SMOKE else 0.80)
 # %% [markdown]
 # The MXNet edition of the book prints a test accuracy of **0.852** (d2l.ai release
 # 1.0.3, Section 16.2, the output of its training cell; the PyTorch edition's: 0.861):
-# one run with 100-d GloVe frozen, every review padded to 500 tokens. The PyTorch
-# chapter compares such numbers with this project's runs and says how far one run's
-# accuracy moves by chance.
+# one run with 100-d GloVe frozen, every review padded to 500 tokens and Xavier on every
+# weight (this chapter: 50-d GloVe, the fast recipe and its per-block initialisation).
+# The PyTorch chapter compares such numbers with this project's runs and says how far
+# one run's accuracy moves by chance.
 
 # %% tags=["nbval-ignore-output"]
 Markdown(f"""
@@ -368,8 +372,8 @@ assert all(a['label'] == b['label'] and a['unknown'] == b['unknown'] for a, b in
 # * The book initialises everything with Xavier; `d2lsent` does so only in the book's
 #   recipe and otherwise initialises block by block (Gluon 2.0 fuses the LSTM's
 #   parameters into one vector, which Xavier rejects).
-# * `trainer.step(batch_size)` after a summed loss (the book) and the mean with
-#   `trainer.step(1)` (`d2lsent`) make the same update, that of PyTorch's averaged loss.
+# * On one device, `d2lsent`'s Gluon training step averages the losses, as PyTorch's
+#   loss does, backpropagates and calls `trainer.step(1)`.
 # * Call `d2l.setup()` before MXNet's first operation: its threads take their float mode
 #   when they start, and MXNet reads `OMP_NUM_THREADS` when it is imported.
 
@@ -380,12 +384,12 @@ assert all(a['label'] == b['label'] and a['unknown'] == b['unknown'] for a, b in
 #    vectors, 100 hidden units, 2 layers, both directions)? Count them from the layer
 #    sizes, then check: `exercises.check_fused_size(count)` (`from d2lsent import
 #    exercises`).
-# 2. Write a training step `train_step(net, trainer, loss, X, y)`: inside
-#    `autograd.record()` compute `loss(net(X), y)` (one loss per review) and reduce it,
-#    backpropagate, and call `trainer.step`, so that it updates as the averaged loss
-#    does. Check it with `exercises.check_step_scale(train_step)`. Then check the
-#    tempting variant, the summed loss with `trainer.step(1)`: what does the check say,
-#    and why does it compare the steps under SGD rather than Adam?
+# 2. The book's step calls `backward` on `loss(net(X), y)`, one loss per review, without
+#    reducing it, which backpropagates their sum. Write it as a training step
+#    `book_step(net, trainer, loss, X, y)` whose call of `trainer.step` makes it update
+#    as `train_step` above does, and check it with
+#    `exercises.check_step_scale(book_step)` (`from d2lsent import exercises`). Then check
+#    the tempting variant, the summed loss with `trainer.step(1)`: what does the check say?
 # 3. Gluon has no `net.train()` and `net.eval()`. Build a model with dropout,
 #    `d2l.new_model(len(vocab), 50, preset('book', dropout=0.5))`, and call it twice on
 #    the same minibatch outside `autograd.record()` and twice inside it. Which pairs of

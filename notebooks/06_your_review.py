@@ -16,9 +16,9 @@
 # %% [markdown]
 # # Your own review
 #
-# Training takes half an hour on a laptop's CPU, so d2lsent ships a trained model: a run
-# of the preset `best` (GloVe-style tokens, dropout 0.5, learning rate 0.002, the epoch
-# chosen on validation). Its model card, `d2lsent/pretrained/MODEL_CARD.md`, says how it
+# Training the model takes a while on a CPU (notebook 03 estimates how long on your
+# machine), so d2lsent ships a trained model: a run of the preset `best`, whose settings
+# the cell below prints. Its model card, `d2lsent/pretrained/MODEL_CARD.md`, says how it
 # was trained, how accurate it is, and where it fails. Here we give it reviews of our
 # own, ask which words made its answer, and end with a box in which you can type yours.
 
@@ -37,14 +37,18 @@ from IPython.display import HTML, Markdown, display
 
 from d2lsent import attribution, widgets
 from d2lsent import torch as d2l
+from d2lsent.config import preset
 from d2lsent.prediction import EXAMPLE_REVIEWS, describe_reading
 
 # The backend's process-wide settings, made once by an explicit call.
 d2l.setup()
 
 net, vocab, config = d2l.load_pretrained()
-print(f'{len(vocab):,} tokens in the vocabulary, tokenizer {vocab.tokenizer!r}, '
-      f'reviews cut to {vocab.num_steps} tokens')
+assert config == preset('best')
+print(f'preset best: tokenizer {config.tokenizer!r}, dropout {config.dropout}, '
+      f'learning rate {config.lr}, {config.num_epochs} epochs, '
+      f'keep_best_epoch={config.keep_best_epoch} (the epoch chosen on validation)')
+print(f'{len(vocab):,} tokens in the vocabulary, reviews cut to {vocab.num_steps} tokens')
 
 # %% [markdown]
 # ## What the model reads
@@ -180,7 +184,6 @@ assert positive(alone['none']) < 0.9
 # %% [markdown]
 # The three mistakes have one thing in common: the model goes by words that are
 # positive or negative on their own, and misses what the words around them do to them.
-# The model card's most confident mistakes look alike.
 #
 # ## Try it
 #
@@ -235,9 +238,8 @@ assert widgets.answer(read, '') == widgets.PROMPT
 # ## Exercises
 #
 # 1. Write a short review that a reader finds clearly positive or clearly negative and
-#    that the model gets wrong for another reason than the three above: sarcasm, say, or
-#    a comparison with another film. Use `d2l.token_attributions` to say what the model
-#    got wrong, and why.
+#    that the model gets wrong for another reason than the three above. Use
+#    `d2l.token_attributions` to say what the model got wrong, and why.
 # 2. Does the probability change when you repeat a review twice? Why can a recurrent
 #    model's answer depend on the length of the text?
 # 3. The model reads at most `vocab.num_steps` tokens. Put a positive sentence after 500

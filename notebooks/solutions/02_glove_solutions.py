@@ -92,8 +92,9 @@ Markdown(f"""
 GloVe learns from the contexts words appear in, and *good* and *bad* fill the same slots
 ("a ___ movie", "not ___"), so their vectors are close. A classifier that starts from
 these vectors has to learn the sentiment from the labelled reviews: that is one reason
-why the model of the next chapters fine-tunes the vectors (the book keeps them fixed)
-and reads whole reviews with an LSTM.
+why the model of the next chapters reads whole reviews with an LSTM, and why the preset
+`best` fine-tunes the vectors (the book, and the preset `book` that chapters 03 and 04
+train, keep them fixed).
 """)
 
 # %% [markdown]

@@ -56,7 +56,8 @@ assert RUNS.is_dir(), ('The records of earlier runs are in the repository (docs/
 #
 # The run `torch-8-epochs-intel-2026-12-01` trained the preset `best` (GloVe-style
 # tokens, the embedding fine-tuned, dropout 0.5, Adam at 0.002, `keep_best_epoch` on)
-# for 8 epochs instead of 5, on a 2-core Intel CPU. Its settings, then one line per epoch:
+# for 8 epochs instead of 5, on a CPU (its `machine` is printed below). Its settings, then
+# one line per epoch:
 
 # %%
 settings, history = load_run(RUNS / 'torch-8-epochs-intel-2026-12-01')
@@ -74,7 +75,11 @@ chosen, last = history.records[best - 1], history.records[-1]
 standard_error = math.sqrt(chosen['test_acc'] * (1 - chosen['test_acc']) / 25_000)
 top = int(np.argmax(history['test_acc'])) + 1  # best on test: not a choice we may make
 dip = int(np.argmin(history['valid_acc'])) + 1
-book_test = load_run(RUNS / 'ablations-h200-2026-12-04' / '1-book-setup')[1]['test_acc'][-1]
+book_settings, book_history = load_run(RUNS / 'ablations-h200-2026-12-04' / '1-book-setup')
+book_test = book_history['test_acc'][-1]
+# What the text below says of the recorded run.
+assert np.all(np.diff(history['train_loss']) < 0) and 1 < dip < best < len(history.records)
+assert last['valid_acc'] < chosen['valid_acc'] and top != best
 Markdown(f"""
 The training loss falls in every epoch, from {history['train_loss'][0]:.3f} to
 {last['train_loss']:.3f}, and the training accuracy rises to {last['train_acc']:.3f}.
@@ -98,7 +103,10 @@ later than the 5 epochs of the chapter) and only fit the training reviews after 
 with `keep_best_epoch` extra epochs cost time but do not leave the model in the
 overfitted epochs. As for other hyperparameters: this run's (the preset `best`) reach
 {chosen['test_acc']:.3f}, where the book's settings reached {book_test:.3f}
-(`1-book-setup`, on a GPU); the chapter `05_results` changes them one at a time.
+(`1-book-setup`). The two runs also differ in their machine, this one on a CPU
+({settings['machine'].split(' (')[0]}), `1-book-setup` on a GPU ({book_settings['devices']}),
+and each is one seed; the chapter `05_results` changes the settings one at a time, on one
+machine.
 """)
 
 # %% [markdown]

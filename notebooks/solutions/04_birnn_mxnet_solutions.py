@@ -79,9 +79,10 @@ assert exercises.check_fused_size(count)
 # %% [markdown]
 # ## 2. Scaling the step
 #
-# Three steps. The averaged loss with `trainer.step(1)`, and the book's summed loss with
-# `trainer.step(batch_size)` (calling `backward` on one loss per review backpropagates
-# their sum): both should pass. The summed loss with `trainer.step(1)` should not.
+# Three steps: the chapter's averaged loss with `trainer.step(1)`; the book's summed loss
+# (calling `backward` on one loss per review backpropagates their sum) with
+# `trainer.step(batch_size)`; and the summed loss with `trainer.step(1)`. The first two
+# should pass, the third should not.
 
 # %%
 def averaged_step(net, trainer, loss, X, y):
@@ -118,10 +119,8 @@ assert verdicts == {'averaged_step': True, 'book_step': True, 'summed_step': Fal
 # summed loss with `step(batch_size)` and the mean with `step(1)` make the same update.
 # The summed loss with `step(1)` hands the optimiser a gradient as many times too large
 # as there are reviews in the minibatch, and the check says by how much its update is
-# larger. It compares the steps under SGD because SGD's update is proportional to the
-# gradient: Adam divides each update by the gradient's running size, so a scaled
-# gradient moves the weights almost as far (`exercises.loss_scale`, measured in the
-# PyTorch chapter), and a check with Adam could not tell the wrong step from the right one.
+# larger. (The check uses SGD, whose update is proportional to the gradient: under Adam
+# a scaled gradient moves the weights almost as far, as the PyTorch chapter measures.)
 #
 # ## 3. Dropout without `net.train()`
 #

@@ -84,7 +84,8 @@ def score(found, token):
     return found['scores'][found['tokens'].index(token)]
 
 
-nap, hours, plan = (wrong[review] for review in list(candidates)[:3])
+assert list(wrong) == list(candidates)[:3]  # the model reads the fourth rightly
+nap, hours, plan = wrong.values()
 assert ranked(nap)[0] == 'perfect' and ranked(hours)[0] == 'great' and ranked(plan)[0] == '9'
 assert ranked(hours)[-1] == 'oh'  # the word that speaks most against "positive"
 
@@ -138,6 +139,9 @@ display(Markdown(f"""
 review = 'A gentle, funny film with a fine cast.'
 once, twice = read(review)['probability'], read(f'{review} {review}')['probability']
 print(f'once: {once:.3f}, twice: {twice:.3f}')
+
+# %%
+assert abs(once - twice) > 1e-3
 
 # %% [markdown]
 # The LSTM's state at the last token depends on every token before it, and the model
