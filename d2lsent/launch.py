@@ -1,6 +1,7 @@
 """Training in several processes of one thread each (``train --processes N``), under the
 framework's launcher (``Backend.launch_command``; docs/distributed.md)."""
 import os
+import shlex
 import subprocess
 
 from . import runs
@@ -38,8 +39,8 @@ def launch(backend, count, argv, folder, config):
         raise ValueError(f'--processes {count} needs at least one review per process in '
                          f'each minibatch of {config.batch_size}: give fewer processes.')
     command = backend.launch_command(count, worker_args(argv, folder))
-    print(f'launching {count} processes of one thread each: python {" ".join(command[1:])}',
-          flush=True)
+    print(f'launching {count} processes of one thread each: python '
+          f'{shlex.join(command[1:])}', flush=True)  # quoted: a line to copy into a shell
     env = dict(os.environ, OMP_NUM_THREADS='1', **{runs.LAUNCHED: str(folder.resolve())})
     try:
         return subprocess.run(command, env=env).returncode

@@ -143,6 +143,8 @@ class Node:
         if not status:
             return None
         line = self.last_line()
+        if line and status < 0:  # killed: what it wrote last may have been long before
+            line = f'its last line was {line!r}'
         return f'{self.name} {_ended(status)}' + (f': {line}' if line else '')
 
     def signal(self, signum):

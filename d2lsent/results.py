@@ -13,7 +13,7 @@ import pathlib
 from . import machine
 from .config import NAMES, recorded
 from .files import read_json
-from .runs import quoted, read_config
+from .runs import read_config, unfinished
 from .text import printable
 from .training import History
 
@@ -34,8 +34,7 @@ def load_run(folder):
     folder = pathlib.Path(folder)
     if not (folder / 'metrics.json').is_file():
         raise ValueError(f'{folder} is not a finished run folder: it has no metrics.json, '
-                         f'which python -m d2lsent train writes last (resume a killed run '
-                         f'with --resume {quoted(folder)}).')
+                         f'which python -m d2lsent train writes last. {unfinished(folder)}')
     _, settings, config = read_config(folder)
     records = read_json(folder / 'metrics.json')
     check_records(records, folder / 'metrics.json')

@@ -16,7 +16,6 @@ import json
 import os
 import pathlib
 import shlex
-import shutil
 
 from . import machine
 from .backend import NAMES
@@ -87,7 +86,9 @@ def new_run(out, overwrite=False):
     before any work."""
     out = writable_folder(out, 'the run')
     with _holding(out):
-        found = {p.name for p in out.iterdir()} - {REPLACED}
+        found = {p.name for p in out.iterdir()}
+        if _holds_only_run_files(out / REPLACED):  # an overwrite's: ours to replace
+            found.discard(REPLACED)
         foreign = sorted(found - set(FILES))
         if foreign:
             raise ValueError(f"--out {out} holds files that a run does not write "
@@ -127,12 +128,26 @@ def _holding(folder):
         raise
 
 
+def _holds_only_run_files(folder):
+    """Whether ``folder`` is a real folder holding nothing but run files (``FILES``)."""
+    return (folder.is_dir() and not folder.is_symlink()
+            and {p.name for p in folder.iterdir()} <= set(FILES))
+
+
+def _remove_aside(out):
+    """Remove ``out/REPLACED`` if it holds nothing but run files; anything else stays."""
+    aside = out / REPLACED
+    if _holds_only_run_files(aside):
+        for name in FILES:
+            (aside / name).unlink(missing_ok=True)
+        aside.rmdir()
+
+
 def _move_aside(out):
     """Move the run files of ``out`` into ``out/REPLACED`` (whose own earlier contents,
     an overwrite that never finished, go first)."""
+    _remove_aside(out)
     aside = out / REPLACED
-    if aside.exists():
-        shutil.rmtree(aside)
     aside.mkdir()
     for name in FILES:
         if (out / name).exists():
@@ -155,6 +170,16 @@ def resumed_run(folder):
                              f'start it again with --out {quoted(folder)} --overwrite.')
         name, settings, _ = read_config(folder)
     return folder, name, settings
+
+
+def unfinished(folder):
+    """What to do with the unfinished run folder ``folder``, in a sentence."""
+    if (folder / STATE_FILE).is_file():
+        return f'Continue a killed run with --resume {quoted(folder)}.'
+    aside = (f' (the run it was to replace is in {folder / REPLACED})'
+             if (folder / REPLACED).is_dir() else '')
+    return (f'A run killed before its first epoch ended cannot be resumed{aside}: start it '
+            f'again with --out {quoted(folder)} --overwrite.')
 
 
 def write_json(path, obj):
@@ -190,6 +215,5 @@ def write_results(out, settings, backend, net, vocab, history, predictions, repo
                 f'Could not write {out / name} ({e.strerror}). The trained weights are in '
                 f'{out / STATE_FILE}: make room, then write the run\'s files with python -m '
                 f'd2lsent train --resume {quoted(out)}') from e
-    if (out / REPLACED).exists():
-        shutil.rmtree(out / REPLACED)
+    _remove_aside(out)
     (out / STATE_FILE).unlink(missing_ok=True)  # a finished run needs no resuming

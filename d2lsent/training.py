@@ -258,5 +258,6 @@ def load_state(path, backend, net, step, train_iter, config):
         train_iter.set_random_state(meta['order'])
         history = History(meta['records'], meta['selected_epoch'])
     except Exception as e:  # a missing array, a shape that does not fit
-        raise refuse(f'its contents do not fit the model ({type(e).__name__}: {e})') from e
+        reason = ' '.join(str(e).split()).rstrip('.')  # PyTorch's: several lines
+        raise refuse(f'its contents do not fit the model ({type(e).__name__}: {reason})') from e
     return history, part('best:') or None

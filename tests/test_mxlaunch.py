@@ -200,7 +200,8 @@ def test_a_failed_worker_ends_the_launch(tmp_path, marker, worker, then, how):
     ended = time.time()
     assert status == 1, stderr[-3000:]
     assert len(lines) == 1, stderr[-3000:]
-    expected = rf'{PREFIX} worker [01] {how}(: .+)? \(stopped the other processes\)'
+    said = ': its last line was .+' if then == 'kill' else ': .+'  # killed: maybe stale
+    expected = rf'{PREFIX} worker [01] {how}({said})? \(stopped the other processes\)'
     assert re.fullmatch(expected, lines[0]), lines
     failed = (tmp_path / 'failed').read_text().split()
     assert len(failed) == 1 and ended - float(failed[0]) < 15

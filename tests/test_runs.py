@@ -97,6 +97,10 @@ def other_lr(arrays, meta):
     meta['config']['lr'] = 0.01
 
 
+def other_shape(arrays, meta):
+    arrays['param:decoder.weight'] = np.zeros((2, 3), np.float32)
+
+
 def truncate(path):
     data = path.read_bytes()
     path.write_bytes(data[:len(data) // 2])
@@ -108,7 +112,9 @@ def truncate(path):
     ('truncated', r'it is not a complete \.npz file \(BadZipFile'),
     ('text', r'it is not a complete \.npz file \(BadZipFile'),
     ('backend', r'it was written by the mxnet backend, the run uses torch'),
-    ('settings', r'it was written with other settings \(lr 0\.01, the run 0\.002\)')])
+    ('settings', r'it was written with other settings \(lr 0\.01, the run 0\.002\)'),
+    ('shape', r'its contents do not fit the model \(RuntimeError: .*size mismatch for '
+              r'decoder\.weight: .*torch\.Size\(\[2, 3\]\)[^.]')])
 def test_a_resume_file_that_does_not_fit_the_run_is_refused(unfinished_run, tmp_path,
                                                            capsys, damage, reason):
     """Nothing in a resume.npz runs code, and only the run that wrote it resumes from it:
@@ -119,12 +125,14 @@ def test_a_resume_file_that_does_not_fit_the_run_is_refused(unfinished_run, tmp_
      'truncated': lambda: truncate(state),
      'text': lambda: state.write_text('not an archive\n'),
      'backend': lambda: rewrite_state(state, other_backend),
-     'settings': lambda: rewrite_state(state, other_lr)}[damage]()
+     'settings': lambda: rewrite_state(state, other_lr),
+     'shape': lambda: rewrite_state(state, other_shape)}[damage]()
     assert main(['train', '--resume', str(run)]) == 1
     err = error_line(capsys)
     assert err.startswith(f'error: {state} cannot resume this run: ')
     assert re.search(reason, err), err
     assert err.endswith(f'Start the run again with --out {run} --overwrite.')
+    assert '  ' not in err and '.)' not in err  # one clean line, whatever the framework says
     assert not marker.exists()  # no pickle was loaded
     assert state.is_file() and not (run / 'metrics.json').exists()
     if damage == 'pickle':  # the file's pickle is live: loading it would run it
@@ -233,12 +241,37 @@ def test_an_interrupted_overwrite_leaves_the_old_run_aside(finished_run, capsys,
     assert main(['predict', str(out / 'model.npz'), 'a fine film']) == 1
     assert error_line(capsys).startswith(f'error: No checkpoint at {out / "model.npz"}: ')
     assert main(['results', str(out)]) == 1
-    assert 'is not a finished run folder' in error_line(capsys)
+    assert error_line(capsys).endswith(
+        f'cannot be resumed (the run it was to replace is in {out / ".replaced"}): start it '
+        f'again with --out {out} --overwrite.')
 
     assert main(['train', *TINY, '--epochs', '1', '--seed', '1', '--out', str(out),
                  '--overwrite']) == 0
     assert sorted(p.name for p in out.iterdir()) == sorted(set(runs.FILES) - {'resume.npz'})
     assert (out / 'model.npz').read_bytes() != model
+
+
+@pytest.mark.parametrize('kind', ['folder', 'link'])
+def test_a_replaced_folder_that_a_run_did_not_write_is_kept(finished_run, tmp_path, capsys,
+                                                            monkeypatch, kind):
+    """A .replaced that holds more than run files (or is a link) is the user's: --out
+    refuses the folder, with or without --overwrite, and removes nothing."""
+    monkeypatch.setattr('d2lsent.training.make_splits', lambda *a, **k: pytest.fail('worked'))
+    aside, mine = finished_run / '.replaced', tmp_path / 'mine'
+    mine.mkdir()
+    if kind == 'folder':
+        aside.mkdir()
+        (aside / 'notes.txt').write_text('mine')
+    else:
+        aside.symlink_to(mine)
+        (mine / 'model.npz').write_text('mine')  # a run file's name, in the user's folder
+    for overwrite in ([], ['--overwrite']):
+        assert main(['train', *TINY, '--out', str(finished_run), *overwrite]) == 1
+        assert error_line(capsys) == (f'error: --out {finished_run} holds files that a run '
+                                      f'does not write (.replaced): give a new or empty '
+                                      f'folder.')
+    assert sorted(p.name for p in aside.iterdir()) == ['model.npz' if kind == 'link'
+                                                       else 'notes.txt']
 
 
 @pytest.mark.parametrize('overwrite', [[], ['--overwrite']])
