@@ -131,7 +131,7 @@ assert 0.82 < baselines['NB-SVM']['test_accuracy'] < 0.95
 # | --- | --- | --- |
 # | `1-book-setup` | `--preset book` | the book's setup, below |
 # | `2-fine-tuned` | `... --no-freeze-embedding` | the word vectors are trained too |
-# | `3-fast-recipe` | `... --recipe fast` | length buckets, a masked LSTM, per-block initialisation (below) |
+# | `3-fast-recipe` | `... --recipe fast` | buckets, a masked LSTM, per-block initialisation |
 # | `4-glove-tokens` | `... --tokenizer glove` | GloVe-style tokens (notebook 02) |
 # | `5-dropout-0.5` | `... --dropout 0.5` | dropout on the vectors, between the layers |
 # | `6-lr-0.002` | `... --lr 0.002` | Adam's learning rate, from the book's 0.01 |
