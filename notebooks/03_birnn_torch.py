@@ -349,7 +349,8 @@ assert history['test_acc'][-1] > (0.45 if SMOKE else 0.80)
 # ## How good is it?
 #
 # The book's training cell prints a test accuracy of **0.861** in the PyTorch edition
-# (d2l.ai release 1.0.3, Section 16.2, the output of its training cell): one run, 100-d
+# (d2l.ai release 1.0.3, [Section 16.2](https://d2l.ai/chapter_natural-language-processing-applications/sentiment-analysis-rnn.html),
+# the output of its training cell): one run, 100-d
 # GloVe frozen, every review padded to 500 tokens, 5 epochs on all 25,000 training
 # reviews. This project trained the book's setup in full too (`python -m d2lsent train
 # --preset book`: the padded recipe, the book's initialisation, 50-d GloVe frozen) on a
@@ -689,6 +690,7 @@ Markdown(f"""
 #    punctuation and clitics split off). The GPU runs `3-fast-recipe` and
 #    `4-glove-tokens` in `docs/runs/ablations-h200-2026-12-04/` should differ in that
 #    setting only: check that they do, compare their validation and test accuracies, and
-#    judge the difference against the noise of one run.
+#    judge the difference against the noise of one run (chapter 05 returns to this pair
+#    with a paired test: judge it here first).
 #
 # Worked solutions: [the solutions notebook](solutions/03_birnn_torch_solutions.ipynb).

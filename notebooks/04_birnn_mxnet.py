@@ -285,7 +285,8 @@ assert history['test_acc'][-1] > (0.45 if SMOKE else 0.80)
 
 # %% [markdown]
 # The MXNet edition of the book prints a test accuracy of **0.852** (d2l.ai release
-# 1.0.3, Section 16.2, the output of its training cell; the PyTorch edition's: 0.861):
+# 1.0.3, [Section 16.2](https://d2l.ai/chapter_natural-language-processing-applications/sentiment-analysis-rnn.html),
+# the output of its training cell; the PyTorch edition's: 0.861):
 # one run with 100-d GloVe frozen, every review padded to 500 tokens and Xavier on every
 # weight (this chapter: 50-d GloVe, the fast recipe and its per-block initialisation).
 # The PyTorch chapter compares such numbers with this project's runs and says how far

@@ -18,7 +18,8 @@
 #
 # The book's section ends with one number: its bidirectional LSTM, on frozen 100-d GloVe
 # vectors, classifies 0.861 of the test reviews correctly in PyTorch (the training
-# output printed in Section 16.2, "Sentiment Analysis: Using Recurrent Neural Networks",
+# output printed in Section 16.2, ["Sentiment Analysis: Using Recurrent Neural
+# Networks"](https://d2l.ai/chapter_natural-language-processing-applications/sentiment-analysis-rnn.html),
 # of d2l.ai release 1.0.3; `docs/results.md` lists it with the other framework's). This
 # chapter asks what such a number is worth, in three steps:
 #
@@ -305,7 +306,8 @@ display(Markdown(
 #   and they agree on every test review. Two processes with the same seed gave identical
 #   predictions: a run is repeatable on this machine.
 # * **Better tokens** (`4-glove-tokens` against `3-fast-recipe`) changed the tokenizer
-#   alone (this answers exercise 3 of notebook 03).
+#   alone: the pair that exercise 3 of notebook 03 asks you to judge, here with the
+#   paired test.
 #
 # The order of the chain matters too. Each run measures its change *given* the settings
 # before it: fine-tuning is judged here without keeping the best epoch, and the curves

@@ -12,6 +12,7 @@ Needs Debian's chromium and chromium-driver (make browser installs them).
 import json
 import os
 import pathlib
+import re
 import secrets
 import shutil
 import signal
@@ -197,6 +198,26 @@ def test_the_review_box_answers_as_the_learner_types(browser, lab):
     shown = reading.get_attribute('textContent')
     assert shown.split()[0] in ('positive', 'negative'), shown
     assert '%' in shown or '0.' in shown, shown
+    # Under the answer, the review's words on backgrounds as strong as their scores.
+    try:
+        wait.until(lambda d: 'zorbulon' in [word for word, _, _ in _highlighted(d)])
+    except Exception as error:
+        _fail(browser, 'widget', f'The review box highlights no words: {error!r}')
+    words = _highlighted(browser)
+    assert [w for w, _, _ in words][:3] == ['a', 'dull', ','], words
+    assert all(re.fullmatch(r'[+-]\d\.\d{3}', title) for _, title, _ in words), words
+    alphas = [float(colour.rsplit(',', 1)[1].rstrip(')')) if colour.startswith('rgba')
+              else 1.0 for _, _, colour in words]  # Chrome writes rgb() for opaque
+    assert max(alphas) > 0.3 and min(alphas) < max(alphas), words
+
+
+def _highlighted(driver):
+    """``[word, its score, its background colour]`` of the review box's highlighting
+    (under its answer, in the box's own widget; the notebook shows others)."""
+    return driver.execute_script(
+        "const box = document.querySelector('.d2lsent-reading').closest('.widget-vbox');"
+        "return [...box.querySelectorAll('.d2lsent-attributions span')]"
+        ".map(s => [s.textContent, s.title, s.style.backgroundColor])")
 
 
 @pytest.mark.skipif(not (BOOK / 'index.html').is_file(),
@@ -218,7 +239,18 @@ def test_the_website_shows_its_chapters_and_their_figures(browser):
     browser.save_screenshot(str(SHOTS / 'book-chapter.png'))
     if not images or not all(ok for ok, _ in images):
         _fail(browser, 'book-chapter', f'Figures missing or not loaded: {images}')
+    _reads_without_scrolling(browser, 'book-chapter')
     following = browser.find_element(By.CSS_SELECTOR, 'link[rel="next"]').get_attribute('href')
     browser.get(following)
     if '404' in browser.title or not browser.find_elements(By.CSS_SELECTOR, 'h1'):
         _fail(browser, 'book-next', f'The link to the next chapter is broken: {following}')
+    _reads_without_scrolling(browser, 'book-next')
+
+
+def _reads_without_scrolling(browser, name):
+    """No code or output block of the page is wider than the column (a scrollbar)."""
+    wide = browser.execute_script(
+        "return [...document.querySelectorAll('.bd-article pre')]"
+        ".filter(p => p.scrollWidth > p.clientWidth + 1).map(p => p.textContent.slice(0, 80));")
+    if wide:
+        _fail(browser, name, f'{len(wide)} blocks scroll sideways: {wide}')

@@ -179,7 +179,8 @@ def test_a_huge_header_is_refused_before_it_is_read(tmp_path):
                            'the 67,108,864')
 
 
-@pytest.mark.parametrize('setting, value', [('num_hiddens', 6000), ('num_layers', 100_000)])
+@pytest.mark.parametrize('setting, value', [('num_hiddens', 6000), ('num_layers', 100_000),
+                                            ('num_steps', 1_000_000_000)])
 def test_huge_sizes_in_the_header_are_refused_before_the_parameters_are_read(
         tmp_path, setting, value):
     path = _add_zeros(_checkpoint(tmp_path / 'model.npz', {'config': {setting: value}}),

@@ -43,11 +43,9 @@ def no_progress_bars(monkeypatch):
     monkeypatch.setattr(training, 'tqdm', functools.partial(training.tqdm, disable=True))
 
 
-@pytest.fixture(scope='module')
-def unfinished_run(tmp_path_factory, imdb_data):
-    """A tiny run of two epochs stopped after the first (Ctrl-C): config.json and
-    resume.npz, as a killed run leaves them."""
-    out = tmp_path_factory.mktemp('unfinished') / 'run'
+def stopped_run(out, backend='torch'):
+    """A tiny run of two epochs in ``out``, stopped after the first (Ctrl-C):
+    config.json and resume.npz, as a killed run leaves them."""
     save = training.save_state
 
     def save_then_stop(*args):
@@ -55,9 +53,15 @@ def unfinished_run(tmp_path_factory, imdb_data):
         raise KeyboardInterrupt
     with pytest.MonkeyPatch.context() as m:
         m.setattr(training, 'save_state', save_then_stop)
-        assert main(['train', *TINY, '--epochs', '2', '--out', str(out)]) == 130
+        assert main(['train', *TINY, '--epochs', '2', '--backend', backend,
+                     '--out', str(out)]) == 130
     assert sorted(p.name for p in out.iterdir()) == ['config.json', 'resume.npz']
     return out
+
+
+@pytest.fixture(scope='module')
+def unfinished_run(tmp_path_factory, imdb_data):
+    return stopped_run(tmp_path_factory.mktemp('unfinished') / 'run')
 
 
 class Marker:
@@ -141,13 +145,30 @@ def test_a_resume_file_that_does_not_fit_the_run_is_refused(unfinished_run, tmp_
         assert marker.exists()
 
 
+@pytest.mark.mxnet
+def test_a_pickle_in_an_mxnet_runs_state_runs_nothing(tmp_path, imdb_data, capsys):
+    """MXNet's own trainer state was a pickle (``Trainer.load_states``): an MXNet run's
+    resume.npz holds plain arrays too, and one with a pickle planted is refused."""
+    run = stopped_run(tmp_path / 'run', 'mxnet')
+    capsys.readouterr()
+    state, marker = run / 'resume.npz', tmp_path / 'unpickled'
+    with np.load(state) as f:
+        assert all(f[name].dtype != object for name in f.files)
+    rewrite_state(state, pickled_step(marker))
+    assert main(['train', '--resume', str(run)]) == 1
+    assert 'holds Python objects (a pickle), which d2lsent never loads' in error_line(capsys)
+    assert not marker.exists()
+
+
 def bad_config(folder, kind):
-    """``folder/config.json`` as ``kind``: without a backend, a list, or a FIFO."""
+    """``folder/config.json`` as ``kind``: without a backend, a list, a FIFO, or with a
+    setting of the wrong type."""
     path = folder / 'config.json'
     if kind == 'fifo':
         os.mkfifo(path)
     else:
-        saved = {'lr': 0.002} if kind == 'no backend' else ['torch']
+        saved = {'no backend': {'lr': 0.002}, 'list': ['torch'],
+                 'wrong type': {'backend': 'torch', 'num_hiddens': 'many'}}[kind]
         path.write_text(json.dumps(saved))
     return path
 
@@ -157,7 +178,9 @@ CONFIG_REASONS = {
                   'give a folder that python -m d2lsent train wrote.',
     'list': 'is not the config.json of a run (it names no backend, torch or mxnet): '
             'give a folder that python -m d2lsent train wrote.',
-    'fifo': 'it is a FIFO (named pipe), not a regular file; give the path of a file.'}
+    'fifo': 'it is a FIFO (named pipe), not a regular file; give the path of a file.',
+    'wrong type': 'holds settings this version refuses: num_hiddens (--num-hiddens) must be '
+                  "of type int, got 'many'."}
 
 
 @pytest.mark.parametrize('kind', CONFIG_REASONS)
