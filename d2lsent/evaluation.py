@@ -106,14 +106,19 @@ def evaluate_predictions(prob_positive, labels, lengths, texts=None, num_wrong=5
         predicted=''.join(map(str, predicted)))
 
 
-def evaluate_test_set(backend, net, config, num_wrong=5, data=None):
-    """``evaluate_predictions`` of ``net`` (a model of ``backend``) on the test reviews
-    that ``config`` uses (all 25,000 unless ``config.limit``) of ``data`` (by default
-    ``imdb.load_imdb`` of ``config``)."""
+def test_probabilities(backend, net, config, data=None):
+    """``(probability of "positive" per review, their indices, data)`` of ``net`` (a
+    model of ``backend``) on the test reviews that ``config`` uses (all 25,000 unless
+    ``config.limit``) of ``data`` (by default ``imdb.load_imdb`` of ``config``)."""
     data = data or imdb.load_imdb(config.num_steps, tokenizer=config.tokenizer)
     test_idx = splits.split_indices(config, data)[2]
     test_iter = splits.batches(config, data, 'test', test_idx, False, backend.to_tensor)
-    probs = prediction.predict_proba(backend, net, test_iter)
+    return np.asarray(prediction.predict_proba(backend, net, test_iter)), test_idx, data
+
+
+def evaluate_test_set(backend, net, config, num_wrong=5, data=None):
+    """``evaluate_predictions`` of ``net`` on the test reviews of ``test_probabilities``."""
+    probs, test_idx, data = test_probabilities(backend, net, config, data)
     return evaluate_predictions(probs, data.test_labels[test_idx],
                                 data.test_num_tokens[test_idx],
                                 [data.test_reviews[i] for i in test_idx], num_wrong)

@@ -18,7 +18,7 @@ import sys
 
 import numpy as np
 
-from d2lsent import backend, checkpoint, imdb, prediction, pretrained, splits
+from d2lsent import backend, checkpoint, evaluation, pretrained
 from d2lsent.__main__ import main as d2lsent_main
 
 REVIEWS = 500  # test reviews compared, half of each class
@@ -26,11 +26,7 @@ SMOKE = ['--limit', '2000', '--num-steps', '100', '--epochs', '2', '--seed', '0'
 
 
 def probabilities(be, net, config):
-    config = dataclasses.replace(config, limit=REVIEWS)
-    data = imdb.load_imdb(config.num_steps, tokenizer=config.tokenizer)
-    test_idx = splits.split_indices(config, data)[2]
-    test_iter = splits.batches(config, data, 'test', test_idx, False, be.to_tensor)
-    return np.asarray(prediction.predict_proba(be, net, test_iter))
+    return evaluation.test_probabilities(be, net, dataclasses.replace(config, limit=REVIEWS))[0]
 
 
 def record(out, name):
